@@ -1,0 +1,79 @@
+"""Training samples: strokes -> photo-like render -> model canvas (inference.canvas.fit_crop) + tokens.
+
+Sources: UNIPEN train writers (words, short free-text segments, characters) and single-stroke fonts
+(training/fonts.py). The target ink goes through exactly the render's geometry and fit_crop's transform,
+then Ramer-Douglas-Peucker simplification and TokenSpec.encode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference.canvas import fit_crop
+from inference.tokens import TokenSpec
+
+from .render import render_word_photo
+
+MAX_INK_TOKENS = 300
+RDP_EPS = (0.6, 1.0, 1.5)  # canvas px; simplify harder before giving up on a long item
+
+
+def rdp(xy: np.ndarray, eps: float) -> np.ndarray:
+    """Ramer-Douglas-Peucker polyline simplification (iterative, keeps the end points)."""
+    n = len(xy)
+    if n < 3:
+        return xy
+    keep = np.zeros(n, bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, n - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b <= a + 1:
+            continue
+        p, q = xy[a], xy[b]
+        seg = q - p
+        L = float(np.hypot(*seg))
+        pts = xy[a + 1:b] - p
+        if L < 1e-9:
+            d = np.hypot(pts[:, 0], pts[:, 1])
+        else:
+            d = np.abs(pts[:, 0] * seg[1] - pts[:, 1] * seg[0]) / L
+        k = int(np.argmax(d))
+        if d[k] > eps:
+            m = a + 1 + k
+            keep[m] = True
+            stack.append((a, m))
+            stack.append((m, b))
+    return xy[keep]
+
+
+def ink_tokens(strokes_canvas: list[np.ndarray], spec: TokenSpec, max_tokens: int = MAX_INK_TOKENS
+               ) -> list[int] | None:
+    """Canvas strokes -> ink tokens (after RDP), or None if even the hardest simplification is too long."""
+    for eps in RDP_EPS:
+        toks = spec.encode_ink([rdp(np.asarray(s, np.float64), eps) for s in strokes_canvas])
+        if len(toks) <= max_tokens:
+            return toks
+    return None
+
+
+@dataclass
+class Sample:
+    image: np.ndarray  # float32 [1, H, W]
+    tokens: np.ndarray  # int64 [n]: BOS [text] SEP ink EOS
+    n_prefix: int  # tokens up to and including SEP (not predicted)
+
+
+def make_sample(strokes: list[np.ndarray], text: str | None, rng: np.random.Generator, spec: TokenSpec,
+                level: str = "train") -> Sample | None:
+    rw = render_word_photo(strokes, rng, level)
+    canvas, t = fit_crop(rw.image, spec)
+    cs = [t.apply(s) for s in rw.strokes]
+    ink = ink_tokens(cs, spec)
+    if ink is None:
+        return None
+    prefix = spec.text_prefix(text)
+    toks = np.array(prefix + ink + [spec.eos], np.int64)
+    return Sample(canvas[None].astype(np.float32), toks, len(prefix))
