@@ -1,0 +1,304 @@
+"""Word crops -> ink tokens -> strokes in page coordinates, with the ONNX encoder/decoder pair.
+
+* :func:`crop_word` cuts a word out of the upright page (axis-aligned, or a perspective crop for a rotated
+  quad), normalises it exactly as in training (:func:`inference.canvas.fit_crop`) and keeps the whole
+  page -> crop -> canvas chain as one :class:`~inference.transforms.Transform` value.
+* :func:`greedy_decode` runs one batch: the encoder once, then one decoder step per token with the KV cache.
+  Each row feeds its own prefix (``BOS chars SEP``, or ``BOS SEP`` in vanilla mode) step by step, then
+  greedy ink tokens under the grammar mask, until EOS, the token cap or the repetition guard; finished rows
+  leave the batch so the rest run on a smaller one.
+* :class:`Derenderer` sorts words by expected length, batches them and maps the strokes back to the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .canvas import fit_crop
+from .errors import ModelError
+from .ink import Quad
+from .jobs import CancelToken
+from .tokens import TokenSpec
+from .transforms import Transform
+
+MAX_CROP_HEIGHT = 160  # crops taller than this are reduced first (training saw 24-72 px ink + padding)
+RECTIFY_DEG = 4.0  # quads tilted more than this get a perspective crop instead of an axis-aligned one
+
+# Why a row stopped.
+EOS, CAP, REPEAT, GARBAGE, EMPTY = "eos", "cap", "repeat", "garbage", "empty"
+
+
+# --- crops -------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class WordCrop:
+    image: np.ndarray  # RGB uint8 crop (what the tracer, fidelity and style look at)
+    canvas: np.ndarray  # float32 [H, W] model input, ink = 1
+    page_to_crop: Transform
+    crop_to_canvas: Transform
+
+    @property
+    def canvas_to_page(self) -> Transform:
+        return self.page_to_crop.then(self.crop_to_canvas).inverse()
+
+    @property
+    def crop_to_page(self) -> Transform:
+        return self.page_to_crop.inverse()
+
+    @property
+    def ink_amount(self) -> float:
+        return float(self.canvas.sum())
+
+
+def _quad_angle_deg(q: np.ndarray) -> float:
+    top = q[1] - q[0]
+    return float(np.degrees(np.arctan2(top[1], top[0])))
+
+
+def _expand_quad(q: np.ndarray, margin: float) -> np.ndarray:
+    """Grow a quad by ``margin`` px along its own axes (for a crop with some paper around the ink)."""
+    ux = (q[1] - q[0]) + (q[2] - q[3])
+    uy = (q[3] - q[0]) + (q[2] - q[1])
+    ux = ux / max(np.linalg.norm(ux), 1e-9)
+    uy = uy / max(np.linalg.norm(uy), 1e-9)
+    sx = np.array([-1, 1, 1, -1])[:, None]
+    sy = np.array([-1, -1, 1, 1])[:, None]
+    return q + margin * (sx * ux + sy * uy)
+
+
+def crop_word(page_rgb: np.ndarray, quad: Quad | np.ndarray, spec: TokenSpec,
+              margin_frac: float = 0.2, min_margin: float = 3.0) -> WordCrop:
+    """Cut the word in ``quad`` out of the page with a margin and place it on the model canvas."""
+    q = quad.to_array() if isinstance(quad, Quad) else np.asarray(quad, np.float64).reshape(4, 2)
+    H, W = page_rgb.shape[:2]
+    side_h = 0.5 * (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1]))
+    side_w = 0.5 * (np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3]))
+    margin = max(min_margin, margin_frac * max(side_h, 1.0))
+    if abs(_quad_angle_deg(q)) <= RECTIFY_DEG:
+        x0 = int(np.floor(max(0.0, q[:, 0].min() - margin)))
+        y0 = int(np.floor(max(0.0, q[:, 1].min() - margin)))
+        x1 = int(np.ceil(min(float(W), q[:, 0].max() + margin)))
+        y1 = int(np.ceil(min(float(H), q[:, 1].max() + margin)))
+        x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
+        if x0 >= W or y0 >= H:
+            raise ValueError(f"word box {q.tolist()} lies outside the {W}x{H} page")
+        crop = page_rgb[y0:y1, x0:x1]
+        to_crop = Transform.translate(-x0, -y0)
+    else:  # rotated word: rectify it so the model sees it level, like in training
+        big = _expand_quad(q, margin)
+        w = max(2, round(side_w + 2 * margin))
+        h = max(2, round(side_h + 2 * margin))
+        dst = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        m = cv2.getPerspectiveTransform(big.astype(np.float32), dst).astype(np.float64)
+        to_crop = Transform(m)  # continuous coordinates (pixel centres at +0.5)
+        # cv2 works on pixel indices: index -> continuous -> map -> index
+        m_idx = Transform.translate(0.5, 0.5).then(to_crop).then(Transform.translate(-0.5, -0.5)).matrix
+        crop = cv2.warpPerspective(page_rgb, m_idx, (w, h), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+    h, w = crop.shape[:2]
+    if h > MAX_CROP_HEIGHT:
+        s = MAX_CROP_HEIGHT / h
+        nw, nh = max(1, round(w * s)), MAX_CROP_HEIGHT
+        crop = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA)
+        to_crop = to_crop.then(Transform.scale(nw / w, nh / h))
+    crop = np.ascontiguousarray(crop)
+    canvas, to_canvas = fit_crop(crop, spec)
+    return WordCrop(crop, canvas, to_crop, to_canvas)
+
+
+def whole_image_crop(image_rgb: np.ndarray, spec: TokenSpec) -> WordCrop:
+    """The whole image as one word (InkSight's word mode): no margin added, the image is the crop."""
+    h, w = image_rgb.shape[:2]
+    return crop_word(image_rgb, Quad.from_rect(0, 0, w, h), spec, margin_frac=0.0, min_margin=0.0)
+
+
+# --- repetition guard --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RepetitionGuard:
+    """Stops a row whose last tokens are one short cycle repeated ``repeats`` times.
+
+    InkSight's released outputs contain the same point (or a 2-3 point loop) hundreds of times; training
+    data never repeats a point, so a few exact repeats are already a sign the decoder is stuck.
+    """
+
+    max_period: int = 12  # tokens: up to 3 points with a STROKE marker each
+    repeats: int = 5
+
+    def cut(self, tokens: Sequence[int]) -> int | None:
+        """Length to keep (the first instance of the cycle stays) or None when there is no loop."""
+        n = len(tokens)
+        r = self.repeats
+        last = tokens[-1] if n else None
+        for p in range(1, self.max_period + 1):
+            if n < p * r:
+                break
+            if tokens[n - 1 - p] != last:
+                continue
+            tail = tokens[n - p * r:]
+            first = tail[:p]
+            if all(tail[i] == first[i % p] for i in range(p, p * r)):
+                return n - p * (r - 1)
+        return None
+
+
+# --- decoding ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Decoded:
+    tokens: tuple[int, ...]  # ink tokens only (after SEP, without EOS)
+    status: str  # EOS / CAP / REPEAT / GARBAGE / EMPTY
+    steps: int  # decoder calls this row took part in
+
+    def strokes_canvas(self, spec: TokenSpec) -> list[np.ndarray]:
+        return spec.decode_ink(self.tokens)
+
+
+def _grammar_table(spec: TokenSpec) -> np.ndarray:
+    return np.stack([spec.allowed_next(p) for p in range(spec.vocab_size)])
+
+
+_GRAMMAR: dict = {}
+
+
+def grammar_table(spec: TokenSpec) -> np.ndarray:
+    """[V, V] bool: row = previous token, True where the next token is allowed."""
+    if spec not in _GRAMMAR:
+        _GRAMMAR[spec] = _grammar_table(spec)
+    return _GRAMMAR[spec]
+
+
+def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Sequence[int]], spec: TokenSpec,
+                  layers: int, heads: int, head_dim: int, max_len: int,
+                  guard: RepetitionGuard | None = RepetitionGuard(),
+                  cancel: CancelToken | None = None) -> list[Decoded]:
+    """Greedy decoding of one batch. ``canvases`` float32 [B, H, W]; ``prefixes`` token lists per row.
+
+    ``encoder``/``decoder`` are onnxruntime sessions (anything with ``run(None, feeds)``). ``max_len`` caps
+    the total sequence (prefix + ink + EOS) per row.
+    """
+    b = len(prefixes)
+    if b == 0:
+        return []
+    x = np.ascontiguousarray(canvases, np.float32).reshape(b, 1, canvases.shape[-2], canvases.shape[-1])
+    try:
+        (memory,) = encoder.run(["memory"], {"image": x})
+    except Exception as e:
+        raise ModelError(f"derender encoder failed on a batch of {b} ({e})") from e
+    if memory.ndim != 3 or memory.shape[0] != b:
+        raise ModelError(f"derender encoder returned memory of shape {memory.shape}, expected [{b}, S, D]")
+    table = grammar_table(spec)
+    vocab = spec.vocab_size
+    past = np.zeros((layers, 2, b, heads, 0, head_dim), np.float32)
+    rows = list(range(b))  # original index of each active row
+    pref = [list(p) for p in prefixes]
+    out: list[list[int]] = [[] for _ in range(b)]
+    status: list[str | None] = [None] * b
+    steps = [0] * b
+    prev = np.array([p[0] for p in pref], np.int64)  # token fed at this step, per active row
+    pos = 0
+    while rows:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        try:
+            logits, present = decoder.run(["logits", "present"], {
+                "tokens": prev.reshape(-1, 1), "memory": memory,
+                "position": np.full(len(rows), pos, np.int64), "past": past})
+        except Exception as e:
+            raise ModelError(f"derender decoder failed at step {pos} ({e})") from e
+        if logits.shape != (len(rows), vocab):
+            raise ModelError(f"derender decoder returned logits of shape {logits.shape}, "
+                             f"expected [{len(rows)}, {vocab}]")
+        past = present
+        pos += 1
+        logits = np.where(np.isfinite(logits), logits, -np.inf)
+        masked = np.where(table[prev], logits, -np.inf)
+        best = masked.argmax(axis=1)
+        ok = np.isfinite(masked[np.arange(len(rows)), best])
+        nxt = np.empty(len(rows), np.int64)
+        done_rows: list[int] = []
+        for k, r in enumerate(rows):
+            steps[r] += 1
+            if pos < len(pref[r]):  # still feeding the prefix
+                nxt[k] = pref[r][pos]
+                continue
+            if not ok[k]:
+                status[r] = GARBAGE
+                done_rows.append(k)
+                continue
+            t = int(best[k])
+            if t == spec.eos:
+                status[r] = EOS
+                done_rows.append(k)
+                continue
+            seq = out[r]
+            seq.append(t)
+            nxt[k] = t
+            if guard is not None and t != spec.stroke:
+                c = guard.cut(seq)
+                if c is not None:
+                    del seq[c:]
+                    status[r] = REPEAT
+                    done_rows.append(k)
+                    continue
+            if pos + 2 >= max_len:  # room left for nothing but EOS
+                status[r] = CAP
+                done_rows.append(k)
+        if done_rows:
+            keep = np.array([k for k in range(len(rows)) if k not in set(done_rows)], np.int64)
+            rows = [rows[k] for k in keep]
+            if not rows:
+                break
+            past = np.ascontiguousarray(past[:, :, keep])
+            memory = np.ascontiguousarray(memory[keep])
+            nxt = nxt[keep]
+        prev = nxt
+    return [Decoded(tuple(out[i]), status[i] or CAP, steps[i]) for i in range(b)]
+
+
+@dataclass(frozen=True)
+class WordInk:
+    strokes: list[np.ndarray]  # float32 (n, 2) in page coordinates
+    decoded: Decoded
+
+
+class Derenderer:
+    """Batched derendering of word crops with a :class:`~inference.models.ModelSet`."""
+
+    def __init__(self, models, batch_size: int = 16, guard: RepetitionGuard | None = RepetitionGuard(),
+                 max_len: int | None = None, min_ink: float = 4.0) -> None:
+        self.models = models
+        self.spec: TokenSpec = models.spec
+        self.batch_size = max(1, int(batch_size))
+        self.guard = guard
+        d = models.manifest.decoder
+        self.max_len = int(max_len or d.max_len)
+        self.min_ink = min_ink  # canvas ink sum below which a crop counts as empty (no model call)
+
+    def crop(self, page_rgb: np.ndarray, quad: Quad | np.ndarray) -> WordCrop:
+        return crop_word(page_rgb, quad, self.spec)
+
+    def run(self, crops: Sequence[WordCrop], texts: Sequence[str | None] | None = None,
+            cancel: CancelToken | None = None) -> Iterator[tuple[list[int], list[WordInk]]]:
+        """Yields (indices, results) per batch, in batch order (words sorted by expected length)."""
+        texts = list(texts) if texts is not None else [None] * len(crops)
+        empty = [i for i, c in enumerate(crops) if c.ink_amount < self.min_ink]
+        if empty:
+            yield empty, [WordInk([], Decoded((), EMPTY, 0)) for _ in empty]
+        todo = [i for i in range(len(crops)) if crops[i].ink_amount >= self.min_ink]
+        # similar lengths in one batch: rows finish together and the batch shrinks less often
+        todo.sort(key=lambda i: (crops[i].ink_amount, len(texts[i] or "")))
+        d = self.models.manifest.decoder
+        for s in range(0, len(todo), self.batch_size):
+            idx = todo[s:s + self.batch_size]
+            canv = np.stack([crops[i].canvas for i in idx])
+            prefixes = [self.spec.text_prefix(texts[i]) for i in idx]
+            decs = greedy_decode(self.models.encoder, self.models.decoder, canv, prefixes, self.spec,
+                                 d.layers, d.heads, d.head_dim, self.max_len, self.guard, cancel)
+            res = []
+            for i, dec in zip(idx, decs):
+                to_page = crops[i].canvas_to_page
+                strokes = [to_page.apply(s).astype(np.float32) for s in dec.strokes_canvas(self.spec)]
+                res.append(WordInk(strokes, dec))
+            yield idx, res

@@ -1,0 +1,140 @@
+"""Greedy decoding with the KV cache against a scripted ONNX model the test builds (no torch)."""
+
+import numpy as np
+import pytest
+
+from inference import derender as dr
+from inference.errors import Cancelled, ModelError
+from inference.jobs import CancelToken
+from inference.models import load_models
+from inference.transforms import Transform
+from tests.inference import toy_derender as toy
+
+S = toy.SPEC
+
+
+def _seq(text, ink_tokens, eos=True):
+    return S.text_prefix(text) + ink_tokens + ([S.eos] if eos else [])
+
+
+GUARD = dr.RepetitionGuard()
+
+
+def _decode(models, texts, max_len=64, guard=GUARD, cancel=None):
+    b = len(texts)
+    canv = np.stack([np.full((S.height, S.width), float(k), np.float32) for k in range(b)])
+    d = models.manifest.decoder
+    return dr.greedy_decode(models.encoder, models.decoder, canv, [S.text_prefix(t) for t in texts], S,
+                            d.layers, d.heads, d.head_dim, max_len, guard, cancel)
+
+
+@pytest.fixture(scope="module")
+def scripted(tmp_path_factory):
+    ink0 = toy.ink([(1, 1), (2, 2), (3, 3)])
+    ink1 = toy.ink([(5, 1), (6, 2)]) + toy.ink([(9, 9), (10, 9), (11, 8), (12, 8), (13, 8)])
+    ink2 = toy.ink([(20, 3)])
+    never = toy.ink([(0, 0)])  # then a never-ending walk of distinct points (no EOS, no loop)
+    walk = [t for i in range(200) for t in (i % S.width, S.width + (i // S.width) % S.height)]
+    stuck = toy.ink([(4, 4), (5, 5)])  # then the same point forever (InkSight's loops)
+    scripts = [_seq("ab", ink0), _seq("", ink1), _seq("hello", ink2), _seq("x", never, eos=False),
+               _seq(None, stuck, eos=False)]
+    d = toy.build(tmp_path_factory.mktemp("toy"), scripts[:3] + [scripts[3] + walk, scripts[4]],
+                  filler=[7, S.width + 7])
+    return load_models(d, threads=1), scripts
+
+
+def test_batch_of_different_lengths_follows_each_script(scripted):
+    models, scripts = scripted
+    texts = ["ab", "", "hello"]
+    res = _decode(models, texts)
+    for k, r in enumerate(res):
+        p = len(S.text_prefix(texts[k]))
+        assert r.status == dr.EOS
+        assert list(r.tokens) == scripts[k][p:-1]
+    # rows left the batch when done: the short one took fewer decoder calls than the long one
+    assert res[2].steps < res[1].steps
+    strokes = res[1].strokes_canvas(S)
+    assert len(strokes) == 2 and np.allclose(strokes[0], [[5.5, 1.5], [6.5, 2.5]])
+
+
+def test_batch_of_one_matches_batched(scripted):
+    models, _ = scripted
+    batched = _decode(models, ["ab", "", "hello"])
+    single = _decode(models, ["ab"])
+    assert single[0].tokens == batched[0].tokens
+
+
+def test_token_cap_stops_a_never_ending_row(scripted):
+    models, _ = scripted
+    res = _decode(models, ["ab", "", "hello", "x"], max_len=40)
+    assert [r.status for r in res[:3]] == [dr.EOS] * 3
+    assert res[3].status == dr.CAP
+    p = len(S.text_prefix("x"))
+    assert p + len(res[3].tokens) + 1 <= 40  # prefix + ink + room for EOS
+    assert len(res[3].tokens) >= 40 - p - 2
+
+
+def test_repetition_guard_stops_loops_and_drops_the_tail(scripted):
+    models, _ = scripted
+    res = _decode(models, ["ab", "", "hello", "x", None], max_len=200)
+    r = res[4]
+    assert r.status == dr.REPEAT
+    # the stuck point (7, 7) is kept once, its repeats are gone
+    pts = [tuple(p) for s in r.strokes_canvas(S) for p in s]
+    assert pts.count((7.5, 7.5)) == 1 and r.tokens[:5] == tuple(toy.ink([(4, 4), (5, 5)]))
+    # without the guard the same row runs into the cap
+    res2 = _decode(models, ["ab", "", "hello", "x", None], max_len=60, guard=None)
+    assert res2[4].status == dr.CAP
+
+
+@pytest.mark.parametrize("tokens,expected", [
+    ([1, 2, 3, 4, 3, 4, 3, 4, 3, 4, 3, 4], 4),  # (3, 4) five times -> keep one
+    ([9, 1, 5, 1, 5, 1, 5, 1, 5], None),  # only four repeats
+    ([1, 2, 3, 4, 5, 6, 7, 8], None),
+    ([0] + [7, 1, 2, 3] * 5, 5),  # a three-token cycle
+])
+def test_repetition_guard_cut(tokens, expected):
+    assert dr.RepetitionGuard(max_period=12, repeats=5).cut(tokens) == expected
+
+
+def test_grammar_mask_overrides_illegal_best_token(tmp_path):
+    # the script says EOS right after SEP, and "y" right after STROKE: both illegal
+    bad = S.text_prefix("") + [S.stroke, S.width + 3, 4, S.width + 4, S.eos]
+    table_models = load_models(toy.build(tmp_path, [bad], filler=[S.eos]), threads=1)
+    r = _decode(table_models, [""])[0]
+    assert r.tokens[0] == S.stroke
+    assert 0 <= r.tokens[1] < S.width  # an x where the script wanted a y
+
+
+def test_cancel_between_steps(scripted):
+    models, _ = scripted
+    tok = CancelToken()
+    tok.cancel()
+    with pytest.raises(Cancelled):
+        _decode(models, ["ab"], cancel=tok)
+
+
+def test_derenderer_maps_strokes_to_the_page(scripted):
+    models, _ = scripted
+    der = dr.Derenderer(models, batch_size=2, max_len=64)
+    crops = []
+    for k in range(3):
+        canvas = np.full((S.height, S.width), float(k), np.float32)
+        to_crop = Transform.translate(-100.0 * k, -50.0)
+        crops.append(dr.WordCrop(np.zeros((4, 4, 3), np.uint8), canvas, to_crop, Transform.scale(0.5)))
+    # canvas 0 has no ink at all: reported as empty without a model call
+    out = {}
+    for idx, res in der.run(crops, ["ab", "", "hello"]):
+        out.update(zip(idx, res))
+    assert out[0].decoded.status == dr.EMPTY and out[0].strokes == []
+    assert out[1].decoded.status == dr.EOS
+    pts = out[1].strokes[0]
+    np.testing.assert_allclose(pts, (np.array([[5.5, 1.5], [6.5, 2.5]]) / 0.5) + [100, 50], atol=1e-4)
+
+
+def test_broken_model_is_a_model_error(tmp_path):
+    models = load_models(toy.build(tmp_path, [_seq("", toy.ink([(1, 1)]))]), threads=1)
+    canv = np.zeros((1, S.height, S.width), np.float32)
+    with pytest.raises(ModelError):  # wrong layer count -> the decoder's Concat fails
+        dr.greedy_decode(models.encoder, models.decoder, canv, [S.text_prefix("")], S, 3, toy.HEADS,
+                         toy.HD, 32)
