@@ -1,0 +1,80 @@
+"""Drawings: ink that no word box covers (diagrams, arrows, sketches, underlines) as regions to trace.
+
+The page's ink mask minus the (slightly grown) word boxes, cleaned of specks and of the paper's own
+ruling (long, thin, straight lines across much of the page), grouped into regions by proximity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .page import PageImage
+from .segment import Segmentation, ink_mask_from_darkness
+
+
+@dataclass(frozen=True, eq=False)
+class DrawingRegion:
+    bbox: tuple[float, float, float, float]  # x0, y0, x1, y1 in page px
+    mask: np.ndarray  # bool, shape (y1 - y0, x1 - x0) (integer bbox): the region's ink
+    ink_pixels: int
+
+
+def find_drawings(
+    page: PageImage,
+    seg: Segmentation,
+    min_ink_px: int | None = None,
+    grow_px: float | None = None,
+) -> list[DrawingRegion]:
+    """Regions of uncovered ink, largest first."""
+    ink = seg.ink if seg.ink is not None else ink_mask_from_darkness(page.normalized)
+    h, w = ink.shape
+    if not ink.any():
+        return []
+    heights = [np.ptp(wb.quad[:, 1]) for wb in seg.words]
+    unit = float(np.median(heights)) if heights else max(8.0, min(h, w) / 60.0)
+    grow = grow_px if grow_px is not None else max(2.0, 0.15 * unit)
+    covered = np.zeros((h, w), np.uint8)
+    for wb in seg.words:
+        c = wb.quad.mean(axis=0)
+        q = c + (wb.quad - c) * 1.0 + np.sign(wb.quad - c) * grow
+        cv2.fillPoly(covered, [np.round(q - 0.5).astype(np.int32)], 1)
+    rest = ink & (covered == 0)
+    rest = _remove_ruling(rest)
+    if not rest.any():
+        return []
+    # group nearby strokes of one sketch: dilate by about half a word height before labelling
+    k = max(3, int(unit * 0.5)) | 1
+    grouped = cv2.dilate(rest.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    min_px = min_ink_px if min_ink_px is not None else max(20, int(0.02 * unit * unit))
+    out = []
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        sub = (lab[y:y + bh, x:x + bw] == i) & rest[y:y + bh, x:x + bw]
+        cnt = int(sub.sum())
+        if cnt < min_px:
+            continue
+        ys, xs = np.nonzero(sub)
+        x0, x1, y0, y1 = x + xs.min(), x + xs.max() + 1, y + ys.min(), y + ys.max() + 1
+        out.append(DrawingRegion(bbox=(float(x0), float(y0), float(x1), float(y1)),
+                                 mask=rest[y0:y1, x0:x1] & (lab[y0:y1, x0:x1] == i), ink_pixels=cnt))
+    out.sort(key=lambda d: -d.ink_pixels)
+    return out
+
+
+def _remove_ruling(mask: np.ndarray) -> np.ndarray:
+    """Drop straight horizontal/vertical lines longer than a third of the page (ruled or grid paper
+    printed dark enough to count as ink) — a hand-drawn underline is far shorter."""
+    h, w = mask.shape
+    m8 = mask.astype(np.uint8)
+    lines = np.zeros_like(m8)
+    for length, shape in ((max(15, w // 3), (max(15, w // 3), 1)), (max(15, h // 3), (1, max(15, h // 3)))):
+        k = cv2.getStructuringElement(cv2.MORPH_RECT, shape)
+        lines |= cv2.morphologyEx(m8, cv2.MORPH_OPEN, k)
+    if not lines.any():
+        return mask
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    return mask & (lines == 0)

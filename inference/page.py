@@ -1,0 +1,260 @@
+"""Page clean-up: find the sheet and undo the perspective, turn the page upright, even out the lighting.
+
+Every step is a Transform, composed into ``PageImage.transform`` (working photo -> page) and
+``PageImage.to_original`` (page -> original photo), so anything found on the page maps back to the photo.
+
+Upright detection uses the text detector the segmenter needs anyway: the detector's line boxes say
+whether text runs across or down the page (0/180 vs 90/270), and the recogniser's confidence on a few
+of the longest lines, read both ways, picks between the two opposite orientations. The detected lines
+travel with the page (``text_lines``) so the segmenter does not detect twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from .inkmask import _as_gray_brightest, background_estimate, ink_darkness
+from .load import LoadedImage
+from .transforms import Transform
+
+if TYPE_CHECKING:
+    from .segment import Segmenter
+
+SHEET_MIN_AREA = 0.25  # a sheet must cover at least this share of the photo to be trusted
+_DETECT_SIDE = 640  # sheet finding runs on a copy this large (corner error ~0.2% of the side per px)
+
+
+@dataclass(frozen=True, eq=False)
+class PageImage:
+    image: np.ndarray  # RGB uint8 upright page, lighting evened out (paper ~255)
+    transform: Transform  # working photo px -> page px
+    to_original: Transform  # page px -> original photo px
+    rotation: int  # degrees the page was turned clockwise to make it upright (0/90/180/270)
+    sheet_quad: np.ndarray | None  # (4, 2) sheet corners in working px (page TL, TR, BR, BL), or None
+    warped: bool
+    normalized: np.ndarray  # float32 ink darkness in [0, 1] (0 = paper), page px
+    raw: np.ndarray | None = None  # RGB upright page before the lighting correction
+    text_lines: np.ndarray | None = None  # (n, 4, 2) detected text-line quads in page px (reused by segment)
+    text_line_scores: np.ndarray | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.shape[1], self.image.shape[0]
+
+
+# --- sheet ------------------------------------------------------------------------------------------
+def _order_corners(q: np.ndarray) -> np.ndarray:
+    """Clockwise (in image coordinates) starting from the corner nearest the top-left."""
+    c = q.mean(axis=0)
+    ang = np.arctan2(q[:, 1] - c[1], q[:, 0] - c[0])
+    q = q[np.argsort(ang)]
+    start = int(np.argmin(q.sum(axis=1)))
+    return np.roll(q, -start, axis=0)
+
+
+def _line_intersection(l1, l2) -> np.ndarray | None:
+    (vx1, vy1, x1, y1), (vx2, vy2, x2, y2) = l1, l2
+    a = np.array([[vx1, -vx2], [vy1, -vy2]])
+    if abs(np.linalg.det(a)) < 1e-6:
+        return None
+    t = np.linalg.solve(a, np.array([x2 - x1, y2 - y1]))
+    return np.array([x1 + t[0] * vx1, y1 + t[0] * vy1])
+
+
+def _refine_corners(quad: np.ndarray, contour: np.ndarray) -> np.ndarray:
+    """Fit a line to the contour points along each side (ignoring the ends) and intersect neighbours:
+    far more precise than the polygon approximation's vertices, and robust to dog-eared corners."""
+    pts = contour.reshape(-1, 2).astype(np.float64)
+    lines = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        d = b - a
+        L = np.hypot(*d)
+        if L < 4:
+            return quad
+        u = d / L
+        rel = pts - a
+        t = rel @ u
+        dist = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
+        sel = (t > 0.1 * L) & (t < 0.9 * L) & (dist < max(2.0, 0.03 * L))
+        if sel.sum() < 5:
+            return quad
+        lines.append(cv2.fitLine(pts[sel].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
+    out = []
+    for i in range(4):
+        p = _line_intersection(lines[(i - 1) % 4], lines[i])
+        if p is None or np.hypot(*(p - quad[i])) > 0.05 * np.hypot(*(quad[2] - quad[0])):
+            return quad
+        out.append(p)
+    return np.array(out)
+
+
+def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarray | None:
+    """Corners (4, 2) of a clearly visible sheet of paper (brighter than its surround), or None.
+
+    None when no bright convex quadrilateral covers ``min_area`` of the photo, or when the paper fills
+    the photo (nothing to undo).
+    """
+    h, w = image.shape[:2]
+    s = min(1.0, _DETECT_SIDE / max(h, w))
+    small = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))),
+                       interpolation=cv2.INTER_AREA) if s < 1 else image
+    sh, sw = small.shape[:2]
+    if min(sh, sw) < 32:
+        return None
+    gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
+    # ink and ruling would punch holes in the paper: a closing the size of a few strokes removes them
+    gray = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    thr, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    best = None
+    for t in (thr, thr * 0.85):  # a second, lower cut keeps a shadowed part of the sheet
+        mask = (gray > t).astype(np.uint8)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+        n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        if n < 2:
+            continue
+        i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+        _x, _y, bw, bh, area = stats[i]
+        if area < min_area * sh * sw:
+            continue
+        if bw >= sw - 2 and bh >= sh - 2:
+            continue  # the paper (or background) fills the photo
+        comp = (lab == i).astype(np.uint8)
+        contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        cnt = max(contours, key=cv2.contourArea)
+        hull = cv2.convexHull(cnt)
+        peri = cv2.arcLength(hull, True)
+        quad = None
+        for eps in (0.01, 0.02, 0.03, 0.05, 0.08):
+            ap = cv2.approxPolyDP(hull, eps * peri, True)
+            if len(ap) == 4:
+                quad = ap.reshape(4, 2).astype(np.float64)
+                break
+        if quad is None or not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
+            continue
+        qa = cv2.contourArea(quad.astype(np.float32))
+        if not (0.85 < area / max(qa, 1.0) < 1.08):  # the component must really be that quadrilateral
+            continue
+        quad = _order_corners(_refine_corners(_order_corners(quad), cnt))
+        # a sheet cut off by the photo's border: several corners on the edge -> not "clearly visible"
+        on_edge = np.sum((quad[:, 0] < 2) | (quad[:, 1] < 2) | (quad[:, 0] > sw - 3) | (quad[:, 1] > sh - 3))
+        if on_edge > 2:
+            continue
+        score = area
+        if best is None or score > best[0] * 1.05:
+            best = (score, quad)
+    if best is None:
+        return None
+    # pixel-index contour coordinates -> continuous coordinates of the full-size image
+    return (best[1] + 0.5) / s
+
+
+def _warp_to_sheet(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, Transform]:
+    top, bottom = np.hypot(*(quad[1] - quad[0])), np.hypot(*(quad[2] - quad[3]))
+    left, right = np.hypot(*(quad[3] - quad[0])), np.hypot(*(quad[2] - quad[1]))
+    out_w, out_h = round(max(top, bottom)), round(max(left, right))
+    dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    half = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
+    m_px = np.linalg.inv(half) @ m @ half  # continuous -> pixel-index convention for cv2
+    warped = cv2.warpPerspective(image, m_px, (out_w, out_h), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    return warped, Transform(m)
+
+
+# --- lighting ---------------------------------------------------------------------------------------
+def even_out_lighting(rgb: np.ndarray) -> np.ndarray:
+    """Divide every channel by the paper's brightness (estimated on the brightest channel): shadows and
+    gradients go, the paper's tint and the ink's colour stay."""
+    gray = _as_gray_brightest(rgb)
+    bg = background_estimate(gray)
+    out = rgb.astype(np.float32) * (255.0 / bg)[..., None]
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+# --- orientation ------------------------------------------------------------------------------------
+def _quad_long_axis(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    e01 = np.linalg.norm(quads[:, 1] - quads[:, 0], axis=1)
+    e12 = np.linalg.norm(quads[:, 2] - quads[:, 1], axis=1)
+    return e01, e12
+
+
+def detect_rotation(image: np.ndarray, lines: np.ndarray, segmenter: Segmenter, max_lines: int = 8) -> int:
+    """Clockwise degrees that turn ``image`` upright, from its detected text lines (page px quads)."""
+    if lines is None or len(lines) == 0:
+        return 0
+    e01, e12 = _quad_long_axis(lines)
+    wide = np.maximum(e01, e12)
+    vertical_votes = float(np.sum(np.where(e12 > 1.3 * e01, wide, 0.0)))
+    horizontal_votes = float(np.sum(np.where(e01 > 1.3 * e12, wide, 0.0)))
+    vertical = vertical_votes > horizontal_votes
+    order = np.argsort(-wide)[:max_lines]
+    crops = []
+    for i in order:
+        c = segmenter.crop_line(image, lines[i])
+        if c is None:
+            continue
+        if vertical and c.shape[0] > c.shape[1]:
+            c = np.ascontiguousarray(np.rot90(c))  # counter-clockwise: text written top-to-bottom reads right
+        crops.append(c)
+    if not crops:
+        return 0
+    flipped = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
+    res = segmenter.recognize(crops + flipped)
+    n = len(crops)
+    score = [sum(len(t.strip()) * c for t, c, _ in res[:n]), sum(len(t.strip()) * c for t, c, _ in res[n:])]
+    upright_as_is = score[0] >= score[1]
+    if vertical:
+        # crops turned counter-clockwise read well -> the page must turn counter-clockwise (270 cw)
+        return 270 if upright_as_is else 90
+    return 0 if upright_as_is else 180
+
+
+# --- the stage --------------------------------------------------------------------------------------
+def prepare_page(
+    loaded: LoadedImage,
+    *,
+    find_sheet_enabled: bool = True,
+    detect_upright: bool = True,
+    segmenter: Segmenter | None = None,
+) -> PageImage:
+    """Working photo -> upright, evenly lit page pixels, with the transforms back to the photo.
+
+    ``segmenter`` (default: a shared 2-thread one) provides the text detector and recogniser used to
+    find the upright orientation; its detected lines ride along in ``text_lines``.
+    """
+    work = loaded.image
+    quad = find_sheet(work) if find_sheet_enabled else None
+    if quad is not None:
+        page, tf = _warp_to_sheet(work, quad)
+    else:
+        page, tf = work, Transform.identity()
+
+    rotation, lines, scores = 0, None, None
+    if detect_upright or segmenter is not None:
+        if segmenter is None:
+            from .segment import default_segmenter
+            segmenter = default_segmenter()
+        lines, scores = segmenter.detect(page)
+        if detect_upright and len(lines):
+            rotation = detect_rotation(page, lines, segmenter)
+    if rotation:
+        k = rotation // 90
+        rot = Transform.rotate90(k, page.shape[1], page.shape[0])
+        page = np.ascontiguousarray(np.rot90(page, -k))
+        tf = tf.then(rot)
+        if lines is not None and len(lines):
+            lines = rot.apply(lines.reshape(-1, 2)).reshape(-1, 4, 2)
+            lines = np.array([_order_corners(q) for q in lines])
+        if quad is not None:
+            quad = np.roll(quad, k, axis=0)  # keep "page TL, TR, BR, BL" after the turn
+
+    flat = even_out_lighting(page)
+    norm = ink_darkness(page)
+    return PageImage(image=flat, transform=tf, to_original=tf.inverse().then(loaded.transform.inverse()),
+                     rotation=rotation, sheet_quad=quad, warped=quad is not None, normalized=norm, raw=page,
+                     text_lines=lines, text_line_scores=scores)
