@@ -1,0 +1,115 @@
+"""The evaluation harness end to end on a dozen synthetic items (no shared data): both suites, their
+JSON and markdown, and the README table regeneration."""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from training.evaluate.__main__ import main
+from training.evaluate.data import hershey_strokes
+from training.evaluate.report import README_END, README_START, replace_between_markers
+from training.evaluate.systems import load_systems
+
+pytest.importorskip("HersheyFonts", reason="hershey-fonts (dev extra) makes the synthetic words")
+render = pytest.importorskip("training.render", reason="training.render (the word renderer) is missing")
+
+BASELINES = ["tracer", "skeleton"]
+
+
+def _available(names):
+    ok, _ = load_systems(names)
+    if not ok:
+        pytest.skip(f"none of {names} can be imported here")
+    return [s.name for s in ok]
+
+
+def _check_unit(v):
+    assert v is None or 0.0 <= v <= 1.0 + 1e-9
+
+
+def test_trajectory_suite_end_to_end(tmp_path):
+    names = _available(BASELINES + ["inklift"])
+    out = tmp_path / "eval"
+    assert main(["trajectories", "--synthetic", "--n", "4", "--levels", "clean,phone,hard",
+                 "--systems", ",".join(names), "--out", str(out)]) == 0
+    rep = json.loads((out / "trajectories_latest.json").read_text())
+    md = (out / "trajectories_latest.md").read_text()
+    assert rep["suite"] == "trajectories" and rep["counts"]["renders"] == 12
+    assert rep["git"]["commit"] is None or len(rep["git"]["commit"]) == 40
+    assert (out / "trajectories_sheet.png").is_file()
+    rows = {(r["system"], r["level"]): r for r in rep["summary"]}
+    for n in names:
+        assert rows[(n, "all")]["n"] == 12
+        assert f"| {n} | clean | 4 |" in md
+    for r in rep["items"]:
+        for k in ("coverage", "precision", "direction", "matched"):
+            _check_unit(r[k])
+        assert r["stroke_ratio"] >= 0 and r["n_true"] > 0
+    for n in set(names) & set(BASELINES):
+        clean = rows[(n, "clean")]
+        # a centre-line tracer on a clean scan of a single-stroke font finds nearly all the ink
+        assert clean["failures"] == 0
+        assert clean["coverage"] > 0.8 and clean["precision"] > 0.8
+        assert clean["dtw"] < 0.3
+
+
+def _write_real_set(root):
+    """Three 'photos' of font handwriting in the manifest layout, rendered by the training renderer."""
+    rows = [("words/a.png", "word", "hello"), ("words/b.png", "word", "paper"),
+            ("lines/c.png", "line", "quick note")]
+    for k, (f, kind, text) in enumerate(rows):
+        rw = render.render_word_photo(hershey_strokes(text), np.random.default_rng(k), "clean")
+        p = root / f
+        p.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(p), cv2.cvtColor(rw.image, cv2.COLOR_RGB2BGR))
+    with open(root / "MANIFEST.tsv", "w", newline="") as fh:
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w.writerow(["file", "source_repo", "path_in_repo", "commit", "license", "kind", "transcription", "notes"])
+        for f, kind, text in rows:
+            w.writerow([f, "-", "-", "-", "-", kind, text, "synthetic"])
+
+
+def test_real_suite_end_to_end_and_readme(tmp_path):
+    names = _available(BASELINES[:1] + ["inklift"])
+    root = tmp_path / "real"
+    _write_real_set(root)
+    out = tmp_path / "eval"
+    assert main(["real", str(root), "--systems", ",".join(names), "--out", str(out)]) == 0
+    rep = json.loads((out / "real_latest.json").read_text())
+    assert rep["counts"]["images"] == 3
+    assert (out / "real_sheet.png").is_file()
+    for r in rep["items"]:
+        assert r["error"] is None or r["system"] == "inklift"
+        if r["system"] != "photo (OCR reference)":
+            assert Path(r["overlay"]).is_file()
+            _check_unit(r["ink_precision"])
+            _check_unit(r["ink_recall"])
+        assert r["cer"] >= 0 and 0 <= r["word_accuracy"] <= 1
+    summ = {(r["system"], r["kind"]): r for r in rep["summary"]}
+    ref = summ[("photo (OCR reference)", "all")]
+    assert ref["read_images"] == 3
+    assert ref["cer"] < 0.5  # PP-OCR reads a clean rendering of a plain font
+    if "tracer" in names:
+        tr = summ[("tracer", "all")]
+        assert tr["failures"] == 0 and tr["ink_precision"] > 0.7 and tr["ink_recall"] > 0.7
+        assert math.isfinite(tr["cer"])
+
+    # README regeneration touches only the text between the markers
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\nbefore\n{README_START}\nold table\n{README_END}\nafter\n")
+    assert main(["readme", str(out / "real_latest.json"), "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert text.startswith("# Title\nbefore\n" + README_START) and text.endswith(README_END + "\nafter\n")
+    assert "old table" not in text and "| photo (OCR reference) | word |" in text
+
+
+def test_readme_markers_required():
+    with pytest.raises(ValueError):
+        replace_between_markers("no markers here", "x")
+    assert replace_between_markers(f"a{README_START}b{README_END}c", "new") == \
+        f"a{README_START}\nnew\n{README_END}c"

@@ -1,0 +1,107 @@
+"""Readback: what the PP-OCR recogniser (rapidocr, the one the engine segments with) reads in an image,
+and how far that is from the transcription (word accuracy, character error rate)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+_PAD = 16  # white margin so the detector also finds text touching a tight crop's edge
+
+
+def normalize_text(s: str) -> str:
+    """Manifest line separators ' | ' and any whitespace run become one space."""
+    return re.sub(r"\s+", " ", s.replace("|", " ")).strip()
+
+
+def levenshtein(a, b) -> int:
+    """Edit distance between two sequences (characters or words)."""
+    a, b = list(a), list(b)
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
+        prev = cur
+    return prev[-1]
+
+
+def lcs_len(a, b) -> int:
+    a, b = list(a), list(b)
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b, 1):
+            cur.append(prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1]))
+        prev = cur
+    return prev[-1]
+
+
+@dataclass(frozen=True)
+class TextScore:
+    ref_words: int
+    words_correct: int  # reference words read exactly, in order (longest common subsequence)
+    ref_chars: int
+    char_edits: int
+
+    @property
+    def word_accuracy(self) -> float:
+        return self.words_correct / self.ref_words if self.ref_words else float("nan")
+
+    @property
+    def cer(self) -> float:
+        return self.char_edits / self.ref_chars if self.ref_chars else float("nan")
+
+
+def score_text(hyp: str, ref: str) -> TextScore:
+    """Case-sensitive, punctuation-sensitive comparison after whitespace normalisation."""
+    h, r = normalize_text(hyp), normalize_text(ref)
+    return TextScore(len(r.split()), lcs_len(h.split(), r.split()), len(r), levenshtein(h, r))
+
+
+def reading_order(boxes: np.ndarray) -> list[int]:
+    """Indices of text boxes (k, 4, 2) in reading order: group into lines by vertical centre, sort each
+    line left to right (rapidocr's own order can interleave the words of one slightly tilted line)."""
+    if len(boxes) == 0:
+        return []
+    cy = boxes[:, :, 1].mean(axis=1)
+    hgt = boxes[:, :, 1].max(axis=1) - boxes[:, :, 1].min(axis=1)
+    cx = boxes[:, :, 0].min(axis=1)
+    lines: list[list[int]] = []
+    for i in np.argsort(cy, kind="mergesort"):
+        if lines:
+            last = lines[-1]
+            ly = float(np.mean(cy[last]))
+            if abs(cy[i] - ly) < 0.5 * max(float(np.median(hgt[last])), float(hgt[i]), 1.0):
+                last.append(int(i))
+                continue
+        lines.append([int(i)])
+    return [i for line in lines for i in sorted(line, key=lambda k: cx[k])]
+
+
+class Reader:
+    """Lazily created rapidocr engine; ``read`` takes RGB uint8 and returns the text in reading order."""
+
+    def __init__(self) -> None:
+        self._engine = None
+
+    def read(self, image_rgb: np.ndarray) -> str:
+        if self._engine is None:
+            from rapidocr import RapidOCR
+
+            self._engine = RapidOCR(params={"Global.use_cls": False, "Global.log_level": "error"})
+        img = np.asarray(image_rgb)
+        if img.ndim == 2:
+            img = np.repeat(img[..., None], 3, axis=2)
+        border = [int(v) for v in np.median(img.reshape(-1, 3), axis=0)]
+        bgr = cv2.copyMakeBorder(cv2.cvtColor(img[..., :3], cv2.COLOR_RGB2BGR), _PAD, _PAD, _PAD, _PAD,
+                                 cv2.BORDER_CONSTANT, value=border[::-1])
+        res = self._engine(bgr)
+        txts = getattr(res, "txts", None)
+        if not txts:
+            return ""
+        order = reading_order(np.asarray(res.boxes, np.float64))
+        return " ".join(txts[i] for i in order)

@@ -1,0 +1,177 @@
+"""The systems under test, each as ``image RGB uint8 -> list of (n, 2) strokes in image px`` (word mode).
+
+- ``inklift``: the full engine in word mode (inference.pipeline.derender_word_image);
+- ``tracer``: InkLift's geometric tracer alone (inference.tracer.trace_image);
+- ``autotrace``: an off-the-shelf centre-line tracer, AutoTrace via PyPI ``pyautotrace`` (centerline=True)
+  on our binary ink mask, strokes in its output order (eval-only dependency);
+- ``skeleton``: scikit-image ``skeletonize`` of the same mask, walked pixel by pixel, components left to
+  right (a naive hand-made baseline, not an off-the-shelf tracer).
+A system whose module is missing is reported as unavailable instead of failing the run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from inference.inkmask import ink_mask
+
+StrokeList = list[np.ndarray]
+ALL_SYSTEMS = ("inklift", "tracer", "autotrace", "skeleton")
+_DESCRIPTIONS = {
+    "inklift": "InkLift word mode (inference.pipeline.derender_word_image)",
+    "tracer": "InkLift geometric tracer alone (inference.tracer.trace_image)",
+    "autotrace": "AutoTrace centre-line (PyPI pyautotrace) on the ink mask, its stroke order",
+    "skeleton": "skimage skeletonize + naive walk, components left to right (hand-made baseline)",
+}
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    description: str
+    run: Callable[[np.ndarray], StrokeList]
+
+
+def _strokes_xy(strokes) -> StrokeList:
+    out = []
+    for s in strokes:
+        xy = np.asarray(getattr(s, "xy", s), np.float64)[:, :2]
+        if len(xy):
+            out.append(xy)
+    return out
+
+
+def clean_mask(image: np.ndarray, min_area: int = 6) -> np.ndarray:
+    """Our classical ink mask without specks: the shared input of both off-the-shelf baselines."""
+    m = ink_mask(image).astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    return keep[lab]
+
+
+def _inklift(text: str | None = None) -> Callable[[np.ndarray], StrokeList]:
+    pipeline = importlib.import_module("inference.pipeline")
+
+    def run(image: np.ndarray) -> StrokeList:
+        word = pipeline.derender_word_image(image, text=text, config=pipeline.PipelineConfig())
+        return _strokes_xy(word.strokes)
+    return run
+
+
+def _tracer() -> Callable[[np.ndarray], StrokeList]:
+    tracer = importlib.import_module("inference.tracer")
+    return lambda image: _strokes_xy(tracer.trace_image(image))
+
+
+def _autotrace() -> Callable[[np.ndarray], StrokeList]:
+    from autotrace import Bitmap
+
+    def run(image: np.ndarray) -> StrokeList:
+        m = clean_mask(image)
+        if not m.any():
+            return []
+        bw = np.where(m[..., None], 0, 255).astype(np.uint8).repeat(3, axis=2)
+        vec = Bitmap(np.ascontiguousarray(bw)).trace(centerline=True, background_color=(255, 255, 255))
+        out = []
+        for path in vec.paths:
+            pts = []
+            for sp in path.splines:
+                c = np.asarray([(q[0], q[1]) for q in sp.points], np.float64)
+                if sp.degree == 1:
+                    pts.extend([c[0], c[3]])
+                else:  # cubic Bezier control points (AutoTrace's splines)
+                    t = np.linspace(0.0, 1.0, 9)[:, None]
+                    pts.extend((1 - t) ** 3 * c[0] + 3 * (1 - t) ** 2 * t * c[1] + 3 * (1 - t) * t ** 2 * c[2]
+                               + t ** 3 * c[3])
+            if pts:
+                a = np.asarray(pts, np.float64)
+                keep = np.concatenate([[True], np.any(np.abs(np.diff(a, axis=0)) > 1e-9, axis=1)])
+                # AutoTrace gives pixel indices with y counted up from the bottom row
+                a = a[keep]
+                a[:, 0] += 0.5
+                a[:, 1] = vec.height - 0.5 - a[:, 1]
+                out.append(a)
+        return out
+    return run
+
+
+_NB = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+
+
+def skeleton_strokes(mask: np.ndarray) -> StrokeList:
+    """Walk a one-pixel skeleton into polylines: per component (left to right) start at its leftmost end
+    point, follow unvisited neighbours, start a new stroke where the walk gets stuck."""
+    from skimage.morphology import skeletonize
+
+    sk = skeletonize(mask.astype(bool))
+    h, w = sk.shape
+    ys, xs = np.nonzero(sk)
+    if not len(ys):
+        return []
+    pad = np.pad(sk, 1).astype(np.uint8)
+    nbcount = sum(pad[1 + dy:1 + dy + h, 1 + dx:1 + dx + w] for dy, dx in _NB)
+    n, lab = cv2.connectedComponents(sk.astype(np.uint8), connectivity=8)
+    visited = np.zeros_like(sk)
+    comps = sorted(range(1, n), key=lambda c: xs[lab[ys, xs] == c].min())
+    out: StrokeList = []
+    for c in comps:
+        cy, cx = np.nonzero(lab == c)
+        while True:
+            free = ~visited[cy, cx]
+            if not free.any():
+                break
+            fy, fx = cy[free], cx[free]
+            deg = nbcount[fy, fx]
+            ends = deg <= 1
+            cand = np.nonzero(ends)[0] if ends.any() else np.arange(len(fy))
+            k = cand[np.argmin(fx[cand] * (h + 1) + fy[cand])]
+            y, x = int(fy[k]), int(fx[k])
+            path = [(x, y)]
+            visited[y, x] = True
+            while True:
+                nxt = None
+                for dy, dx in _NB:  # an unvisited neighbour, 4-connected ones first
+                    yy, xx = y + dy, x + dx
+                    free = 0 <= yy < h and 0 <= xx < w and sk[yy, xx] and not visited[yy, xx]
+                    if free and (nxt is None or abs(dy) + abs(dx) < abs(nxt[0] - y) + abs(nxt[1] - x)):
+                        nxt = (yy, xx)
+                if nxt is None:
+                    break
+                y, x = nxt
+                visited[y, x] = True
+                path.append((x, y))
+            out.append(np.asarray(path, np.float64) + 0.5)  # pixel centres, continuous coordinates
+    return out
+
+
+def _skeleton() -> Callable[[np.ndarray], StrokeList]:
+    importlib.import_module("skimage.morphology")
+    return lambda image: skeleton_strokes(clean_mask(image))
+
+
+_FACTORIES = {"inklift": _inklift, "tracer": _tracer, "autotrace": _autotrace, "skeleton": _skeleton}
+
+
+def load_system(name: str, text: str | None = None) -> System:
+    """The named system; raises ImportError (with the reason) when its module cannot be imported."""
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown system {name!r}; choose from {', '.join(ALL_SYSTEMS)}")
+    run = _FACTORIES[name]() if name != "inklift" else _inklift(text)
+    return System(name, _DESCRIPTIONS[name], run)
+
+
+def load_systems(names) -> tuple[list[System], dict[str, str]]:
+    """Loadable systems and, for the rest, why not."""
+    ok, missing = [], {}
+    for n in names:
+        try:
+            ok.append(load_system(n))
+        except ImportError as e:
+            missing[n] = f"{type(e).__name__}: {e}"
+    return ok, missing

@@ -1,0 +1,132 @@
+"""Suite 1: true pen trajectories. Held-out words (UNIPEN val writers) are rendered as photos at three
+difficulty levels by the training renderer (which carries the true strokes through every geometric change),
+each system derenders the photo in word mode, and its strokes are scored against the truth."""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from . import report as rep
+from .data import TrajectoryItem
+from .metrics import TOLERANCE_FRACTION, mean_ignoring_nan, score_trajectory
+from .systems import System
+from .visual import contact_sheet, overlay, save_png
+
+LEVELS = ("clean", "phone", "hard")
+METRICS = ("coverage", "precision", "stroke_ratio", "direction", "order", "dtw", "matched")
+
+
+def _render(item: TrajectoryItem, seed: int, index: int, level: str):
+    from training.render import render_word_photo
+
+    # one generator per (seed, item, level): every system sees the identical photo
+    rng = np.random.default_rng([seed, index, LEVELS.index(level) if level in LEVELS else 99])
+    return render_word_photo([s.astype(np.float64) for s in item.strokes], rng, level)
+
+
+def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed: int = 0,
+        out_dir: Path | None = None, sheet_items: int = 6, unavailable: dict | None = None,
+        dataset: dict | None = None, argv: list[str] | None = None, log=print) -> dict:
+    t_start = time.perf_counter()
+    per_item: list[dict] = []
+    tiles: list[tuple[str, np.ndarray]] = []
+    for li, level in enumerate(levels):
+        for idx, item in enumerate(items):
+            rendered = _render(item, seed, idx, level)
+            truth = [np.asarray(s, np.float64) for s in rendered.strokes]
+            ow = max(1.0, 0.5 * rendered.stroke_width)  # thinner than the pen so the photo shows through
+            if idx < sheet_items:
+                tiles.append((f"{level} truth: {item.label}", overlay(rendered.image, truth, width=ow)))
+            for sysm in systems:
+                t0 = time.perf_counter()
+                err = None
+                try:
+                    pred = sysm.run(rendered.image)
+                except Exception as e:  # noqa: BLE001 - a failing word is a result (no ink), not a crash
+                    pred = []
+                    err = f"{type(e).__name__}: {e}"
+                    log(f"  {sysm.name} failed on {item.key} ({level}): {err}")
+                    if not any(r["error"] and r["system"] == sysm.name for r in per_item):
+                        log(traceback.format_exc(limit=4))  # the first failure per system in full
+                secs = time.perf_counter() - t0
+                sc = score_trajectory(truth, pred).as_dict()
+                per_item.append({"key": item.key, "label": item.label, "level": level, "system": sysm.name,
+                                 "seconds": secs, "error": err, **sc})
+                if idx < sheet_items:
+                    tiles.append((f"{level} {sysm.name}", overlay(rendered.image, pred, width=ow)))
+        log(f"level {level}: {len(items)} words x {len(systems)} systems done "
+            f"({time.perf_counter() - t_start:.0f} s)")
+    summary = summarize(per_item, [s.name for s in systems], list(levels))
+    report = {
+        "suite": "trajectories",
+        **rep.provenance(argv),
+        "dataset": dataset or {},
+        "levels": list(levels),
+        "seed": seed,
+        "tolerance": f"{TOLERANCE_FRACTION:g} x true word box diagonal",
+        "systems": {s.name: s.description for s in systems},
+        "unavailable": unavailable or {},
+        "counts": {"words": len(items), "renders": len(items) * len(levels), "scored": len(per_item)},
+        "summary": summary,
+        "items": per_item,
+        "seconds": time.perf_counter() - t_start,
+    }
+    if out_dir is not None and tiles:
+        sheet = Path(out_dir) / "trajectories_sheet.png"
+        save_png(sheet, contact_sheet(tiles, cols=1 + len(systems), tile_w=300, tile_h=140))
+        report["contact_sheet"] = str(sheet)
+    return report
+
+
+def summarize(per_item: list[dict], systems: list[str], levels: list[str]) -> list[dict]:
+    rows = []
+    for s in systems:
+        for level in levels + ["all"]:
+            sel = [r for r in per_item if r["system"] == s and (level == "all" or r["level"] == level)]
+            if not sel:
+                continue
+            row = {"system": s, "level": level, "n": len(sel),
+                   "failures": sum(1 for r in sel if r["error"]),
+                   "seconds_per_word": float(np.mean([r["seconds"] for r in sel]))}
+            for m in METRICS:
+                row[m] = mean_ignoring_nan(r[m] for r in sel)
+            # how many words each NaN-able metric was defined on (e.g. order needs two matched strokes)
+            for m in ("direction", "order", "dtw", "precision"):
+                row[f"n_{m}"] = sum(1 for r in sel if r[m] is not None and math.isfinite(r[m]))
+            rows.append(row)
+    return rows
+
+
+def markdown(report: dict) -> str:
+    header = ["system", "level", "words", "coverage ↑", "precision ↑", "strokes pred/true", "direction ↑",
+              "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
+    rows = []
+    for r in report["summary"]:
+        if r["level"] == "all" and len(report["levels"]) == 1:
+            continue
+        rows.append([r["system"], r["level"], str(r["n"]), rep.fmt(r["coverage"]), rep.fmt(r["precision"]),
+                     rep.fmt(r["stroke_ratio"], 2), rep.fmt(r["direction"]), rep.fmt(r["order"]),
+                     rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])])
+    ds = report.get("dataset", {})
+    git = report.get("git", {})
+    lines = [
+        (f"**True trajectories** — {ds.get('name', '?')}: {report['counts']['words']} words x "
+         f"{len(report['levels'])} levels ({', '.join(report['levels'])}), seed {report['seed']}; "
+         f"tolerance {report['tolerance']}."),
+        "",
+        rep.table(header, rows),
+        "",
+        "Systems: " + "; ".join(f"`{k}` = {v}" for k, v in report["systems"].items()) + ".",
+    ]
+    if report.get("unavailable"):
+        lines.append("Not available in this run: " + "; ".join(f"`{k}` ({v})" for k, v in
+                                                             report["unavailable"].items()) + ".")
+    lines.append(f"Command: `{report['command']}` at commit {str(git.get('commit'))[:10]}"
+                 f"{' (dirty)' if git.get('dirty') else ''}, {report['date_utc']}, "
+                 f"{report['seconds']:.0f} s.")
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""Pictures for looking: ink over the faded photo (stroke colour runs blue -> red in writing order, a
+dot marks each stroke's start) and a contact sheet of many such overlays."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inference.ink import Stroke
+from inference.render import render_strokes_rgb
+
+
+def _order_colour(k: int, n: int) -> str:
+    hue = int(120 * (1 - k / max(n - 1, 1)))  # OpenCV hue: 120 = blue ... 0 = red
+    bgr = cv2.cvtColor(np.uint8([[[hue, 230, 210]]]), cv2.COLOR_HSV2BGR)[0, 0]
+    return f"#{int(bgr[2]):02x}{int(bgr[1]):02x}{int(bgr[0]):02x}"
+
+
+def overlay(image: np.ndarray, strokes, width: float | None = None, fade: float = 0.65) -> np.ndarray:
+    """RGB uint8: ``image`` faded towards white with ``strokes`` ((n, 2) arrays or Strokes) on top."""
+    img = np.asarray(image)
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    h, w = img.shape[:2]
+    bg = img[..., :3].astype(np.float32) * (1 - fade) + 255 * fade
+    arrs = [np.asarray(getattr(s, "xy", s), np.float32)[:, :2] for s in strokes]
+    arrs = [a for a in arrs if len(a)]
+    default_w = width or max(1.5, min(h, w) / 60.0)
+    ink = []
+    for k, a in enumerate(arrs):
+        sw = getattr(strokes[k], "width", None) if width is None and k < len(strokes) else None
+        ink.append(Stroke(a, color=_order_colour(k, len(arrs)), width=float(max(1.0, sw or default_w))))
+    out = render_strokes_rgb(ink, h, w, background=bg)
+    r = max(2, round(default_w))
+    for s in ink:  # start markers show the drawing direction
+        x, y = s.xy[0]
+        cv2.circle(out, (int(x), int(y)), r, (0, 0, 0), 1, cv2.LINE_AA)
+    return out
+
+
+def fit(image: np.ndarray, max_side: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    s = max_side / max(h, w)
+    if s >= 1:
+        return image
+    return cv2.resize(image, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def contact_sheet(tiles: list[tuple[str, np.ndarray]], cols: int = 5, tile_w: int = 320,
+                  tile_h: int = 200) -> np.ndarray:
+    """Grid of labelled thumbnails (RGB uint8)."""
+    label_h = 18
+    rows = max(1, (len(tiles) + cols - 1) // cols)
+    sheet = np.full((rows * (tile_h + label_h), cols * tile_w, 3), 255, np.uint8)
+    for k, (label, img) in enumerate(tiles):
+        r, c = divmod(k, cols)
+        im = np.asarray(img)
+        if im.ndim == 2:
+            im = np.repeat(im[..., None], 3, axis=2)
+        h, w = im.shape[:2]
+        s = min((tile_w - 4) / w, (tile_h - 4) / h)
+        im = cv2.resize(im[..., :3], (max(1, int(w * s)), max(1, int(h * s))),
+                        interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+        y0, x0 = r * (tile_h + label_h), c * tile_w
+        sheet[y0 + label_h:y0 + label_h + im.shape[0], x0 + 2:x0 + 2 + im.shape[1]] = im
+        cv2.putText(sheet, label[:44], (x0 + 2, y0 + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1,
+                    cv2.LINE_AA)
+    return sheet
+
+
+def save_png(path, image_rgb: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(path), cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2BGR)):
+        raise OSError(f"could not write {path}")
