@@ -109,7 +109,7 @@ def _style(rng: np.random.Generator, level: str) -> _Style:
                       tuple(r(0.1, 0.4, 4)), _pick_colour(rng, "paper"),
                       _pick_colour(rng, "ink" if pen == "marker" else "ink_dark"), pen, pen == "marker",
                       r(0.03, 0.07), r(0.2, 0.5), True, ["ruled", "grid"][rng.integers(2)], True, r(0.6, 1.2),
-                      int(rng.integers(0, 3)), r(3, 8), int(rng.integers(40, 75)))
+                      rng.integers(0, 3).item(), r(3, 8), int(rng.integers(40, 75)))
     if level != "train":
         raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
     text = r(24, 72)
@@ -171,7 +171,7 @@ def _apply(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 
 def _draw(mask: np.ndarray, strokes_px: list[np.ndarray], width: float) -> None:
-    th = max(1, int(round(width)))
+    th = max(1, round(width))
     for xy in strokes_px:
         pts = np.round((xy - 0.5) * (1 << _SHIFT)).astype(np.int64)
         pts = np.clip(pts, -(1 << 26), 1 << 26).astype(np.int32).reshape(-1, 1, 2)

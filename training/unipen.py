@@ -29,7 +29,7 @@ class Unipen:
     flags: np.ndarray
 
     @classmethod
-    def load(cls, split: str = "train", root: Path | str | None = None) -> "Unipen":
+    def load(cls, split: str = "train", root: Path | str | None = None) -> Unipen:
         if split not in ("train", "val"):
             raise ValueError("only the train and val splits are available (test writers are held out)")
         z = np.load(Path(root or DEFAULT_DIR) / f"unipen_{split}.npz")

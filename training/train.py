@@ -1,0 +1,284 @@
+"""Train the derender net.
+
+    python -m training.train --out runs/NAME [--steps N] [--batch B] [--resume] [--seed S] [--device cpu|cuda]
+
+Runs on the CPU (2 threads by default) or CUDA; checkpoints every ``--ckpt-min`` minutes and on
+SIGTERM/SIGINT to ``OUT/last.pt``; ``--resume`` continues from it (the data stream is reseeded from the
+step so a resumed run does not replay the same samples). Logs JSON lines to ``OUT/log.jsonl``: training
+loss, samples/s, and validation on the UNIPEN val writers (loss, token accuracy, greedy-decode coverage
+and precision at 2% of the word box diagonal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from inference.tokens import TokenSpec
+
+from .data import Sample, make_sample
+from .metrics import coverage_precision
+from .model import Derender, ModelConfig, param_count
+from .sources import Mixture, UnipenSource
+from .unipen import Unipen
+
+LEVELS = ("train", "phone", "clean", "hard")
+LEVEL_P = (0.72, 0.14, 0.09, 0.05)
+VANILLA_P = 0.2
+
+
+def build_sources(split: str, fonts: float) -> Mixture:
+    up = Unipen.load(split)
+    parts = [(1.0 - fonts, UnipenSource(up))]
+    if fonts > 0:
+        from .fonts import FontSource
+        words = sorted({up.label(i) for i in up.indices(("6", "7")) if 2 <= len(up.label(i)) <= 16})
+        parts.append((fonts, FontSource(words)))
+    return Mixture(parts)
+
+
+def draw_sample(src, rng: np.random.Generator, spec: TokenSpec, level: str | None = None,
+                vanilla_p: float = VANILLA_P) -> Sample:
+    while True:
+        strokes, label = src(rng)
+        lvl = level or LEVELS[rng.choice(len(LEVELS), p=LEVEL_P)]
+        text = label if (label and rng.random() >= vanilla_p) else None
+        try:
+            s = make_sample(strokes, text, rng, spec, lvl)
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+            s = None
+        if s is not None:
+            return s
+
+
+def collate(samples: list[Sample], pad: int) -> dict[str, torch.Tensor]:
+    t = max(len(s.tokens) for s in samples) - 1
+    inp = np.full((len(samples), t), pad, np.int64)
+    tgt = np.full((len(samples), t), -100, np.int64)
+    for i, s in enumerate(samples):
+        n = len(s.tokens) - 1
+        inp[i, :n] = s.tokens[:-1]
+        tgt[i, :n] = s.tokens[1:]
+        tgt[i, : s.n_prefix - 1] = -100  # the text prefix is given, not predicted
+    return {"image": torch.from_numpy(np.stack([s.image for s in samples])), "inp": torch.from_numpy(inp),
+            "tgt": torch.from_numpy(tgt)}
+
+
+class Stream(torch.utils.data.IterableDataset):
+    """Endless batches, bucketed by length (a pool of ``pool`` batches sorted, then shuffled)."""
+
+    def __init__(self, seed: int, start_step: int, batch: int, fonts: float, pool: int = 8):
+        self.seed, self.start, self.batch, self.fonts, self.pool = seed, start_step, batch, fonts, pool
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info else 0
+        rng = np.random.default_rng([self.seed, self.start, wid])
+        spec = TokenSpec()
+        src = build_sources("train", self.fonts)
+        while True:
+            pool = [draw_sample(src, rng, spec) for _ in range(self.batch * self.pool)]
+            pool.sort(key=lambda s: len(s.tokens))
+            batches = [pool[i:i + self.batch] for i in range(0, len(pool), self.batch)]
+            for j in rng.permutation(len(batches)):
+                yield collate(batches[j], spec.pad)
+
+
+def val_set(n: int, seed: int = 1234) -> list[Sample]:
+    """Fixed validation samples from the val writers (phone-level renders, text prefix as at run time)."""
+    rng = np.random.default_rng(seed)
+    src = UnipenSource(Unipen.load("val"), {"word": 1.0})
+    spec = TokenSpec()
+    return [draw_sample(src, rng, spec, level="phone", vanilla_p=0.0) for _ in range(n)]
+
+
+@torch.no_grad()
+def greedy(model: Derender, images: torch.Tensor, prefixes: list[list[int]], spec: TokenSpec,
+           max_len: int = 400) -> list[list[int]]:
+    """Batched greedy decoding with the KV-cache step; each item's prefix is forced while it lasts."""
+    b = images.shape[0]
+    mem = model.encode(images)
+    past = model.empty_past(b).to(images.device)
+    allowed = torch.from_numpy(np.stack([spec.allowed_next(t) for t in range(spec.vocab_size)]))
+    out: list[list[int]] = [[] for _ in range(b)]
+    done = [False] * b
+    cur = torch.tensor([p[0] for p in prefixes], dtype=torch.long)
+    for pos in range(max_len):
+        logits, past = model.step(cur[:, None].to(images.device), mem,
+                                  torch.full((b,), pos, dtype=torch.long, device=images.device), past)
+        logits = logits.cpu().masked_fill(~allowed[cur], -1e9)
+        nxt = logits.argmax(-1)
+        for i in range(b):
+            if pos + 1 < len(prefixes[i]):
+                nxt[i] = prefixes[i][pos + 1]
+            elif not done[i]:
+                out[i].append(int(nxt[i]))
+                done[i] = int(nxt[i]) == spec.eos
+        if all(done):
+            break
+        cur = nxt
+    return out
+
+
+def evaluate(model: Derender, vs: list[Sample], device: str, spec: TokenSpec, n_decode: int) -> dict:
+    model.eval()
+    tot, n, correct, cnt = 0.0, 0, 0, 0
+    with torch.no_grad():
+        for i in range(0, len(vs), 32):
+            bt = collate(vs[i:i + 32], spec.pad)
+            logits = model(bt["image"].to(device), bt["inp"].to(device))
+            tgt = bt["tgt"].to(device)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100,
+                                   reduction="sum")
+            m = tgt != -100
+            tot += float(loss)
+            n += int(m.sum())
+            correct += int(((logits.argmax(-1) == tgt) & m).sum())
+            cnt += int(m.sum())
+        covs, precs, exact_len = [], [], []
+        dec = vs[:n_decode]
+        for i in range(0, len(dec), 32):
+            chunk = dec[i:i + 32]
+            imgs = torch.from_numpy(np.stack([s.image for s in chunk])).to(device)
+            outs = greedy(model, imgs, [list(s.tokens[: s.n_prefix]) for s in chunk], spec)
+            for s, o in zip(chunk, outs):
+                ref = spec.decode_ink(s.tokens[s.n_prefix:])
+                pred = spec.decode_ink(o)
+                c, p = coverage_precision(ref, pred)
+                covs.append(c)
+                precs.append(p)
+                exact_len.append(len(pred) / max(len(ref), 1))
+    model.train()
+    return {"val_loss": tot / max(n, 1), "val_tok_acc": correct / max(cnt, 1),
+            "val_coverage": float(np.mean(covs)), "val_precision": float(np.mean(precs)),
+            "val_stroke_ratio": float(np.median(exact_len)), "val_decoded": len(covs)}
+
+
+def lr_at(step: int, base: float, warmup: int, total: int) -> float:
+    if step < warmup:
+        return base * (step + 1) / warmup
+    frac = min(1.0, (step - warmup) / max(1, total - warmup))
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", type=int, default=4000, help="schedule length (cosine decay to 10%%)")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=6e-4)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--fonts", type=float, default=0.15, help="share of single-stroke font words")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--ckpt-min", type=float, default=10.0)
+    ap.add_argument("--val-min", type=float, default=15.0)
+    ap.add_argument("--val-n", type=int, default=128)
+    ap.add_argument("--val-decode", type=int, default=48)
+    ap.add_argument("--max-min", type=float, default=0.0, help="stop after this many minutes (0 = no limit)")
+    a = ap.parse_args(argv)
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    spec = TokenSpec()
+    cfg = ModelConfig(vocab=spec.vocab_size)
+    model = Derender(cfg).to(a.device)
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.98))
+    state = {"step": 0, "samples": 0, "train_s": 0.0}
+    ck = out / "last.pt"
+    if a.resume and ck.exists():
+        c = torch.load(ck, map_location=a.device, weights_only=False)
+        model.load_state_dict(c["model"])
+        opt.load_state_dict(c["opt"])
+        state = c["state"]
+    log = open(out / "log.jsonl", "a")  # noqa: SIM115 - open for the whole run
+
+    def emit(rec: dict) -> None:
+        rec = {"time": time.strftime("%H:%M:%S"), **rec}
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
+        print(json.dumps(rec), flush=True)
+
+    def save() -> None:
+        tmp = out / "last.pt.tmp"
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state,
+                    "config": cfg.to_dict(), "tokens": spec.to_dict(), "args": vars(a)}, tmp)
+        os.replace(tmp, ck)
+
+    stop = {"now": False}
+
+    def on_signal(signum, frame):  # finish the current step, then save and exit
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    emit({"event": "start", "params": param_count(model), "config": cfg.to_dict(), "args": vars(a),
+          "resumed_step": state["step"]})
+    vs = val_set(a.val_n)
+    loader = torch.utils.data.DataLoader(Stream(a.seed, state["step"], a.batch, a.fonts), batch_size=None,
+                                         num_workers=a.workers, prefetch_factor=4 if a.workers else None,
+                                         persistent_workers=False)
+    t_start = time.time()
+    last_ck = last_val = time.time()
+    run_samples, run_t0 = 0, time.time()
+    losses: list[float] = []
+    model.train()
+    for bt in loader:
+        if state["step"] >= a.steps or stop["now"]:
+            break
+        for g in opt.param_groups:
+            g["lr"] = lr_at(state["step"], a.lr, a.warmup, a.steps)
+        t0 = time.time()
+        logits = model(bt["image"].to(a.device), bt["inp"].to(a.device))
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), bt["tgt"].to(a.device).reshape(-1),
+                               ignore_index=-100)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        state["step"] += 1
+        state["samples"] += bt["image"].shape[0]
+        state["train_s"] += time.time() - t0
+        run_samples += bt["image"].shape[0]
+        losses.append(float(loss.detach()))
+        if state["step"] % 20 == 0:
+            el = time.time() - run_t0
+            emit({"step": state["step"], "loss": float(np.mean(losses)), "lr": opt.param_groups[0]["lr"],
+                  "gnorm": float(gn), "samples": state["samples"], "samples_per_s": run_samples / el,
+                  "seq": int(bt["inp"].shape[1])})
+            losses = []
+        now = time.time()
+        if now - last_ck > a.ckpt_min * 60:
+            save()
+            last_ck = now
+        if now - last_val > a.val_min * 60:
+            emit({"step": state["step"], **evaluate(model, vs, a.device, spec, a.val_decode)})
+            last_val = time.time()
+        if a.max_min and now - t_start > a.max_min * 60:
+            break
+    save()
+    emit({"event": "saved", "step": state["step"], "samples": state["samples"]})
+    if not stop["now"]:
+        emit({"step": state["step"], **evaluate(model, vs, a.device, spec, a.val_decode)})
+
+
+if __name__ == "__main__":
+    main()
