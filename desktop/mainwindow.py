@@ -1,0 +1,716 @@
+"""InkLift's main window: page list | ink canvas | review panel, menus, tools, background jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSlider,
+    QToolBar,
+    QWidget,
+)
+
+from inference.errors import InkLiftError
+
+from . import engine
+from .about import AboutDialog
+from .autosave import Autosaver, Recoverable, discard, find_recoverable
+from .canvas import COLOR_MODES, InkView
+from .commands import AddPagesCommand, RemovePageCommand, SetPageCommand
+from .document import Document, PageDoc, load_photo, page_from_loaded, page_from_qimage, page_to_record
+from .export_dialog import ExportDialog, ExportItem, export_job
+from .jobs import JobManager
+from .pagelist import PageList
+from .progress import ProgressWidget
+from .project import SUFFIX, read_project, write_project
+from .review import ReviewPanel
+from .settings import Settings, SettingsDialog
+from .tools import TOOLS
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pbm", ".pgm", ".ppm"}
+INK_SUFFIXES = {".inkml"}
+IMPORT_FILTER = ("Photos and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.inkml *.inklift);;"
+                 "InkLift projects (*.inklift);;All files (*)")
+
+
+class DropOverlay(QLabel):
+    """Feedback while files are dragged over the window."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("Drop photos, folders or InkML files to add pages", parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("background: rgba(30,136,229,60); border: 3px dashed #1e88e5; color: #0d47a1;"
+                           "font-size: 20px; font-weight: 600; border-radius: 12px;")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+
+class EmptyHint(QLabel):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setText("<div style='font-size:22px;font-weight:600'>No pages yet</div>"
+                     "<p style='font-size:14px'>Drop photos of handwritten notes here,<br>"
+                     "or use <b>File ▸ Open…</b> (Ctrl+O), <b>Paste</b> (Ctrl+V) or <b>Camera</b>.</p>")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("color: #e8eaed; background: transparent;")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+
+class MainWindow(QMainWindow):
+    conversionFinished = Signal(str, str)  # page id, outcome ("done", "failed", "cancelled", "dropped")
+    exportFinished = Signal(str, object)  # outcome, written paths or message
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.doc = Document(self)
+        self.convert_jobs = JobManager(self, threads=1)  # one page at a time; pages queue
+        self.io_jobs = JobManager(self, threads=1)  # save, export, autosave
+        self.view = InkView(self.doc)
+        self.view.color_mode = self.settings.get("color_mode")
+        self.view.photo_opacity = self.settings.get("photo_opacity")
+        self.view.pen_width = self.settings.get("pen_width")
+        self.view.pen_color = self.settings.get("pen_color")
+        self.setCentralWidget(self.view)
+        self.empty_hint = EmptyHint(self.view)
+        self.drop_overlay = DropOverlay(self)
+        self.setAcceptDrops(True)
+        self.view.setAcceptDrops(False)
+        self.view.viewport().setAcceptDrops(False)
+
+        self.pages = PageList(self.doc)
+        self.pages.pageSelected.connect(self._show_page)
+        dock = QDockWidget("Pages", self)
+        dock.setObjectName("pages")
+        dock.setWidget(self.pages)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.pages_dock = dock
+
+        self.review = ReviewPanel(self.view)
+        self.review.error.connect(self.show_error)
+        rdock = QDockWidget("Review", self)
+        rdock.setObjectName("review")
+        rdock.setWidget(self.review)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, rdock)
+        self.review_dock = rdock
+        rdock.hide()
+
+        self.progress = ProgressWidget([self.convert_jobs, self.io_jobs])
+        self.statusBar().addPermanentWidget(self.progress)
+        self.zoom_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.view.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
+        self.view.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.view.selectionChanged.connect(self._update_actions)
+
+        self.autosaver = Autosaver(self.doc, self.io_jobs, self.settings.get("autosave_minutes"), self)
+        self.autosaver.saved.connect(lambda _p: self.statusBar().showMessage("Autosaved", 2000))
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbars()
+        self.doc.modifiedChanged.connect(lambda _m: self._update_title())
+        self.doc.pathChanged.connect(lambda _p: self._update_title())
+        self.doc.pageInserted.connect(lambda _i: self._update_actions())
+        self.doc.pageRemoved.connect(lambda _i, _p: self._update_actions())
+        self.doc.pageChanged.connect(lambda _p: self._update_actions())
+        self.doc.undo_stack.indexChanged.connect(lambda _i: self._update_actions())
+        self.convert_jobs.finished.connect(self._conversion_finished)
+        self.set_tool("select")
+        self._update_title()
+        self._update_actions()
+        self.resize(1280, 820)
+
+    # --- actions ------------------------------------------------------------------------------------
+    def _act(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(f"{tip} ({a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                         if shortcut else tip)
+        a.setCheckable(checkable)
+        if slot is not None:
+            a.triggered.connect(lambda *_: slot())
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.a_new = self._act("&New", self.new_document, K.New, "Start an empty notebook")
+        self.a_open = self._act("&Open…", self.open_dialog, K.Open, "Open photos, InkML files or a project")
+        self.a_paste = self._act("&Paste Image", self.paste, K.Paste, "Add the image on the clipboard as a page")
+        self.a_camera = self._act("Take &Photo…", self.camera, "Ctrl+Shift+C", "Capture a page with a camera")
+        self.a_save = self._act("&Save", self.save, K.Save, "Save the project")
+        self.a_save_as = self._act("Save &As…", self.save_as, K.SaveAs, "Save the project under a new name")
+        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp or PNG")
+        self.a_settings = self._act("Se&ttings…", self.settings_dialog, K.Preferences, "Preferences")
+        self.a_quit = self._act("&Quit", self.close, K.Quit, "Quit InkLift")
+        self.a_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        self.a_undo.setShortcut(QKeySequence(K.Undo))
+        self.a_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
+        self.a_redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Y")])
+        self.a_delete = self._act("&Delete", self.view.delete_selection, K.Delete, "Delete the selected strokes")
+        self.a_delete.setShortcuts([QKeySequence(K.Delete), QKeySequence("Backspace")])
+        self.a_select_all = self._act("Select &All", self.view.select_all, K.SelectAll, "Select all strokes")
+        self.a_smooth = self._act("S&mooth", self.view.smooth_selection, "Ctrl+Shift+M",
+                                  "Smooth the selected strokes")
+        self.a_join = self._act("&Join Strokes", self.view.join_selection, "Ctrl+J",
+                                "Join the two selected strokes into one")
+        self.a_zoom_in = self._act("Zoom &In", lambda: self.view.zoom_by(1.25), K.ZoomIn, "Zoom in")
+        self.a_zoom_out = self._act("Zoom &Out", lambda: self.view.zoom_by(0.8), K.ZoomOut, "Zoom out")
+        self.a_fit = self._act("&Fit Page", self.view.fit, "Ctrl+0", "Fit the page in the window")
+        self.a_actual = self._act("Actual &Size", lambda: self.view.set_zoom(1.0), "Ctrl+1", "100 % zoom")
+        self.a_convert = self._act("&Convert Page", self.convert_current, "Ctrl+R", "Turn the page's photo into ink")
+        self.a_convert_all = self._act("Convert &All Pages", self.convert_all, "Ctrl+Shift+R",
+                                       "Convert every page that has no ink yet")
+        self.a_cancel = self._act("Ca&ncel", self.cancel_jobs, "Esc", "Cancel conversion / export")
+        self.a_cancel.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.a_remove_page = self._act("&Remove Page", self.remove_current_page, None, "Remove this page")
+        self.a_review = self.review_dock.toggleViewAction()
+        self.a_review.setText("&Review Panel")
+        self.a_review.setShortcut(QKeySequence("Ctrl+Shift+V"))
+        self.a_pages = self.pages_dock.toggleViewAction()
+        self.a_pages.setText("&Page List")
+        self.a_about = self._act("&About InkLift", self.about, None, "Version, licences and attributions")
+        self.tool_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for cls in TOOLS:
+            a = self._act(cls.label, None, cls.shortcut, cls.hint.split(".")[0], checkable=True)
+            a.triggered.connect(lambda _c=False, n=cls.name: self.set_tool(n))
+            a.setData(cls.name)
+            group.addAction(a)
+            self.tool_actions[cls.name] = a
+        self.color_group = QActionGroup(self)
+        self.color_actions = {}
+        for mode, label in zip(COLOR_MODES, ("Ink Colours", "Colour by Word", "Colour by Stroke Order")):
+            a = self._act(label, None, None, "", checkable=True)
+            a.triggered.connect(lambda _c=False, m=mode: self.set_color_mode(m))
+            self.color_group.addAction(a)
+            self.color_actions[mode] = a
+        self.color_actions.get(self.view.color_mode, self.color_actions["ink"]).setChecked(True)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        for a in (self.a_new, self.a_open, self.a_paste, self.a_camera):
+            f.addAction(a)
+        self.recent_menu = f.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        f.addSeparator()
+        for a in (self.a_save, self.a_save_as, self.a_export):
+            f.addAction(a)
+        f.addSeparator()
+        f.addAction(self.a_settings)
+        f.addSeparator()
+        f.addAction(self.a_quit)
+        e = mb.addMenu("&Edit")
+        for a in (self.a_undo, self.a_redo):
+            e.addAction(a)
+        e.addSeparator()
+        for a in (self.a_delete, self.a_select_all, self.a_smooth, self.a_join):
+            e.addAction(a)
+        t = mb.addMenu("&Tools")
+        for a in self.tool_actions.values():
+            t.addAction(a)
+        v = mb.addMenu("&View")
+        for a in (self.a_zoom_in, self.a_zoom_out, self.a_fit, self.a_actual):
+            v.addAction(a)
+        v.addSeparator()
+        for a in self.color_actions.values():
+            v.addAction(a)
+        v.addSeparator()
+        v.addAction(self.a_pages)
+        v.addAction(self.a_review)
+        p = mb.addMenu("&Page")
+        for a in (self.a_convert, self.a_convert_all, self.a_cancel):
+            p.addAction(a)
+        p.addSeparator()
+        p.addAction(self.a_remove_page)
+        h = mb.addMenu("&Help")
+        h.addAction(self.a_about)
+
+    def _build_toolbars(self) -> None:
+        tb = QToolBar("Main", self)
+        tb.setObjectName("main-toolbar")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for a in (self.a_open, self.a_save, self.a_export):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.a_undo, self.a_redo):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in self.tool_actions.values():
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.a_delete, self.a_smooth, self.a_join):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addAction(self.a_convert)
+        tb.addAction(self.a_review)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" Photo "))
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(round(self.view.photo_opacity * 100))
+        self.opacity.setMaximumWidth(120)
+        self.opacity.setToolTip("Opacity of the photo under the ink")
+        self.opacity.valueChanged.connect(self._opacity_changed)
+        tb.addWidget(self.opacity)
+        self.color_combo = QComboBox()
+        self.color_combo.addItem("Ink colours", "ink")
+        self.color_combo.addItem("By word", "word")
+        self.color_combo.addItem("By stroke order", "order")
+        self.color_combo.setCurrentIndex(max(0, self.color_combo.findData(self.view.color_mode)))
+        self.color_combo.currentIndexChanged.connect(lambda _i: self.set_color_mode(self.color_combo.currentData()))
+        self.color_combo.setToolTip("How to colour the ink")
+        tb.addWidget(self.color_combo)
+        self.addToolBar(tb)
+
+    # --- state ----------------------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        name = Path(self.doc.path).name if self.doc.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — InkLift")
+        self.setWindowModified(self.doc.modified)
+
+    def title_shows_unsaved(self) -> bool:
+        return self.isWindowModified()
+
+    def _update_actions(self) -> None:
+        page = self.view.page
+        has_page = page is not None
+        has_ink = has_page and page.ink is not None
+        nsel = len(self.view.selected)
+        self.a_delete.setEnabled(nsel > 0)
+        self.a_smooth.setEnabled(nsel > 0)
+        self.a_join.setEnabled(nsel == 2)
+        self.a_select_all.setEnabled(has_ink)
+        self.a_convert.setEnabled(has_page and page.photo_image is not None)
+        self.a_convert_all.setEnabled(len(self.doc.pages) > 0)
+        self.a_remove_page.setEnabled(has_page)
+        self.a_export.setEnabled(any(p.ink is not None for p in self.doc.pages))
+        self.a_save.setEnabled(len(self.doc.pages) > 0)
+        self.a_save_as.setEnabled(len(self.doc.pages) > 0)
+        self.empty_hint.setVisible(not self.doc.pages)
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        self.empty_hint.setGeometry(self.view.rect())
+        self.drop_overlay.setGeometry(self.rect().adjusted(12, 12, -12, -12))
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        self._place_overlays()
+
+    def _show_page(self, page_id: str) -> None:
+        self.view.set_page(page_id or None)
+        self.review.refresh()
+        self._update_actions()
+
+    def set_tool(self, name: str) -> None:
+        cls = next(c for c in TOOLS if c.name == name)
+        self.view.set_tool(cls(self.view))
+        self.tool_actions[name].setChecked(True)
+
+    def set_color_mode(self, mode: str) -> None:
+        self.view.set_color_mode(mode)
+        self.color_actions[mode].setChecked(True)
+        i = self.color_combo.findData(mode)
+        if self.color_combo.currentIndex() != i:
+            self.color_combo.setCurrentIndex(i)
+        self.settings.set("color_mode", mode)
+
+    def _opacity_changed(self, v: int) -> None:
+        self.view.set_photo_opacity(v / 100)
+        self.settings.set("photo_opacity", v / 100)
+
+    def show_error(self, message: str, title: str = "InkLift") -> None:
+        QMessageBox.warning(self, title, message)
+
+    # --- bringing pages in -----------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        start = self.settings.q.value("last_dir", QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.PicturesLocation))
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open photos, ink or a project", str(start), IMPORT_FILTER)
+        if paths:
+            self.settings.set("last_dir", str(Path(paths[0]).parent))
+            self.open_paths(paths)
+
+    def open_paths(self, paths) -> list[PageDoc]:
+        """Open what the user picked or dropped: projects open; photos/InkML/folders become new pages."""
+        paths = [Path(p) for p in paths]
+        projects = [p for p in paths if p.suffix.lower() == SUFFIX]
+        if projects:
+            self.open_project(projects[0])
+            paths = [p for p in paths if p.suffix.lower() != SUFFIX]
+        files: list[Path] = []
+        for p in paths:
+            if p.is_dir():
+                files.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES | INK_SUFFIXES))
+            else:
+                files.append(p)
+        pages, errors = [], []
+        for f in files:
+            try:
+                if f.suffix.lower() in INK_SUFFIXES:
+                    pages.append(self._page_from_inkml(f))
+                else:
+                    pages.append(load_photo(f))
+            except InkLiftError as e:
+                errors.append(str(e))
+        if pages:
+            self.add_pages(pages)
+            for f in files:
+                self.settings.add_recent(str(f))
+        if errors:
+            self.show_error("Some files could not be opened:\n\n" + "\n".join(errors[:12]))
+        elif not pages and not projects:
+            self.statusBar().showMessage("Nothing to open there.", 4000)
+        return pages
+
+    def _page_from_inkml(self, path: Path) -> PageDoc:
+        import numpy as np
+
+        from inference.formats.inkml import read_inkml
+
+        ink = read_inkml(path)
+        img = np.full((ink.height, ink.width, 3), 255, np.uint8)
+        return PageDoc(name=path.stem, image=img, ink=ink, source_path=str(path))
+
+    def add_pages(self, pages: list[PageDoc], convert: bool | None = None) -> None:
+        self.doc.undo_stack.push(AddPagesCommand(self.doc, pages))
+        self.pages.select_page(pages[0].id)
+        if convert is None:
+            convert = self.settings.get("auto_convert")
+        if convert:
+            todo = [p.id for p in pages if p.ink is None and p.photo_image is not None]
+            if todo:
+                self.convert(todo)
+
+    def paste(self) -> None:
+        cb = QApplication.clipboard()
+        md = cb.mimeData()
+        if md is not None and md.hasUrls():
+            local = [u.toLocalFile() for u in md.urls() if u.isLocalFile()]
+            if local:
+                self.open_paths(local)
+                return
+        img = cb.image()
+        if img.isNull():
+            self.statusBar().showMessage("The clipboard holds no image.", 4000)
+            return
+        self.add_pages([page_from_qimage(img, f"Pasted {len(self.doc.pages) + 1}")])
+
+    def camera(self) -> None:
+        from .camera import capture_photo
+
+        img = capture_photo(self)
+        if img is not None:
+            self.add_pages([page_from_qimage(img, f"Photo {len(self.doc.pages) + 1}")])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = [p for p in self.settings.get("recent") if Path(p).exists()]
+        for p in recent:
+            a = self.recent_menu.addAction(Path(p).name)
+            a.setToolTip(p)
+            a.triggered.connect(lambda _c=False, path=p: self.open_paths([path]))
+        if not recent:
+            a = self.recent_menu.addAction("No recent files")
+            a.setEnabled(False)
+
+    # drag and drop ---------------------------------------------------------------------------------------
+    def _droppable(self, md) -> list[str]:
+        if md is None or not md.hasUrls():
+            return []
+        out = []
+        for u in md.urls():
+            if not u.isLocalFile():
+                continue
+            p = Path(u.toLocalFile())
+            if p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES | INK_SUFFIXES | {SUFFIX}:
+                out.append(str(p))
+        return out
+
+    def dragEnterEvent(self, e) -> None:
+        if self._droppable(e.mimeData()) or (e.mimeData() and e.mimeData().hasImage()):
+            e.acceptProposedAction()
+            self._place_overlays()
+            self.drop_overlay.show()
+            self.drop_overlay.raise_()
+        else:
+            e.ignore()
+
+    def dragMoveEvent(self, e) -> None:
+        e.acceptProposedAction()
+
+    def dragLeaveEvent(self, e) -> None:
+        self.drop_overlay.hide()
+
+    def dropEvent(self, e) -> None:
+        self.drop_overlay.hide()
+        paths = self._droppable(e.mimeData())
+        if paths:
+            e.acceptProposedAction()
+            self.open_paths(paths)
+        elif e.mimeData().hasImage():
+            e.acceptProposedAction()
+            self.add_pages([page_from_qimage(e.mimeData().imageData(), f"Dropped {len(self.doc.pages) + 1}")])
+
+    # --- conversion -------------------------------------------------------------------------------------
+    def convert_current(self) -> None:
+        if self.view.page_id:
+            self.convert([self.view.page_id])
+
+    def convert_all(self) -> None:
+        self.convert([p.id for p in self.doc.pages if p.ink is None and p.photo_image is not None])
+
+    def convert(self, page_ids: list[str]) -> bool:
+        ok, why = engine.engine_available()
+        if not ok:
+            self.show_error(why, "Conversion not available")
+            return False
+        threads, layout = self.settings.get("threads"), self.settings.get("layout")
+        for pid in page_ids:
+            page = self.doc.page(pid)
+            if page is None or page.photo_image is None:
+                continue
+            source = page.source_path if page.source_path and Path(page.source_path).exists() \
+                and Path(page.source_path).suffix.lower() in IMAGE_SUFFIXES else page.photo_image
+            try:
+                factory = engine.convert_job(source, layout=layout, threads=threads)
+            except InkLiftError as e:
+                self.show_error(str(e))
+                return False
+            page.status = "queued"
+            self.convert_jobs.start(pid, factory, lambda res, pid=pid: self._apply_result(pid, res),
+                                    label=f"Converting {page.name}",
+                                    on_error=lambda msg, pid=pid: self._conversion_failed(pid, msg))
+            self.pages.refresh(pid, icon=False)
+        return True
+
+    def _apply_result(self, page_id: str, result) -> None:
+        page = self.doc.page(page_id)
+        if page is None:
+            return  # the page was removed while converting
+        page.status = ""
+        self.doc.undo_stack.push(SetPageCommand(self.doc, page_id, result.page, f"Convert {page.name}",
+                                                after_image=result.image, change_image=True))
+        warnings = list(getattr(result, "warnings", []) or [])
+        n = len(result.page.words)
+        msg = f"{page.name}: {n} word{'s' * (n != 1)} converted"
+        if warnings:
+            msg += " — " + "; ".join(str(w) for w in warnings[:3])
+        self.statusBar().showMessage(msg, 8000)
+        if self.view.page_id == page_id:
+            self.view.fit()
+
+    def _conversion_failed(self, page_id: str, message: str) -> None:
+        page = self.doc.page(page_id)
+        if page is not None:
+            page.status = "conversion failed"
+            self.pages.refresh(page_id, icon=False)
+        name = page.name if page else "the page"
+        self.show_error(f"Could not convert {name}:\n\n{message}", "Conversion failed")
+
+    def _conversion_finished(self, _job_id: int, page_id: str, outcome: str) -> None:
+        page = self.doc.page(page_id)
+        if page is not None and outcome in ("cancelled", "dropped") and page_id not in self.convert_jobs.current:
+            page.status = ""
+            self.pages.refresh(page_id, icon=False)
+            if outcome == "cancelled":
+                self.statusBar().showMessage(f"Conversion of {page.name} cancelled", 4000)
+        self.conversionFinished.emit(page_id, outcome)
+
+    def cancel_jobs(self) -> None:
+        if self.convert_jobs.is_busy() or any(not j.key.startswith("_") for j in self.io_jobs.active()):
+            self.progress.cancel()
+        elif self.view.tool is not None:
+            self.view.tool.cancel()
+            self.view.clear_selection()
+            self.view.clear_highlight()
+
+    def remove_current_page(self) -> None:
+        pid = self.view.page_id
+        if pid:
+            self.convert_jobs.cancel(pid)
+            self.doc.undo_stack.push(RemovePageCommand(self.doc, pid))
+
+    # --- project files ----------------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False when the user cancels."""
+        if not self.doc.modified:
+            return True
+        r = QMessageBox.question(
+            self, "Unsaved changes", "Save your changes to this notebook first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if r == QMessageBox.StandardButton.Save:
+            return self.save()
+        return r == QMessageBox.StandardButton.Discard
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self.convert_jobs.cancel()
+            self.doc.clear()
+            self.view.set_page(None)
+            self._update_actions()
+
+    def open_project(self, path, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            loaded, current = read_project(path)
+            pages = [page_from_loaded(lp) for lp in loaded]
+        except InkLiftError as e:
+            self.show_error(str(e), "Cannot open project")
+            return False
+        self.convert_jobs.cancel()
+        self.doc.clear()
+        for i, p in enumerate(pages):
+            self.doc.insert_page(i, p)
+        self.doc.mark_saved(str(path))
+        self.settings.add_recent(str(path))
+        if pages:
+            self.pages.select_page(pages[max(0, min(current, len(pages) - 1))].id)
+        self._update_actions()
+        return True
+
+    def save(self) -> bool:
+        if not self.doc.path:
+            return self.save_as()
+        return self.save_to(self.doc.path)
+
+    def save_as(self) -> bool:
+        start = self.doc.path or str(Path(QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation)) / f"Notes{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save notebook", start, f"InkLift project (*{SUFFIX})")
+        if not path:
+            return False
+        if not path.endswith(SUFFIX):
+            path += SUFFIX
+        return self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        """Save synchronously (the user waits for "saved" anyway; a project is a few MB of zip)."""
+        from inference.jobs import run_job
+
+        records = [page_to_record(p) for p in self.doc.pages]
+        current = max(0, self.doc.index_of(self.view.page_id or ""))
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            run_job(write_project(path, records, current))
+        except (InkLiftError, OSError) as e:
+            self.show_error(f"Could not save {Path(path).name}:\n\n{e}", "Save failed")
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.doc.mark_saved(path)
+        self.settings.add_recent(path)
+        self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+        return True
+
+    # --- export -----------------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        folder = self.settings.q.value("export_dir", QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation))
+        cur = self.view.page
+        dlg = ExportDialog(str(folder), cur is not None and cur.ink is not None,
+                           sum(1 for p in self.doc.pages if p.ink is not None), self)
+        self._export_dialog = dlg  # reachable for tests and screenshots
+        if dlg.exec() != ExportDialog.DialogCode.Accepted:
+            return
+        fmt, all_pages, folder, with_image = dlg.choice()
+        self.settings.set("export_dir", str(folder))
+        self.export(fmt, folder, all_pages, with_image)
+
+    def export(self, fmt: str, folder: Path, all_pages: bool = True, with_image: bool = False) -> int:
+        pages = self.doc.pages if all_pages else [p for p in self.doc.pages if p.id == self.view.page_id]
+        items = [ExportItem(p.name, p.ink, p.image) for p in pages if p.ink is not None]
+        if not items:
+            self.show_error("There is no ink to export yet: convert a page or draw on it first.")
+            return 0
+
+        def done(paths) -> None:
+            self.statusBar().showMessage(f"Exported {len(paths)} file{'s' * (len(paths) != 1)} to {folder}", 8000)
+            self.exportFinished.emit("done", paths)
+
+        def failed(msg: str) -> None:
+            self.show_error(f"Export failed:\n\n{msg}", "Export failed")
+            self.exportFinished.emit("failed", msg)
+
+        return self.io_jobs.start("export", export_job(items, Path(folder), fmt, with_image), done,
+                                  label=f"Exporting {fmt.upper()}", on_error=failed)
+
+    # --- dialogs ----------------------------------------------------------------------------------------
+    def settings_dialog(self) -> None:
+        dlg = SettingsDialog(self.settings, self)
+        if dlg.exec():
+            self.autosaver.set_interval(self.settings.get("autosave_minutes"))
+            self.view.pen_width = self.settings.get("pen_width")
+            self.set_color_mode(self.settings.get("color_mode"))
+
+    def about(self) -> None:
+        AboutDialog(self).exec()
+
+    # --- recovery ---------------------------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the newest autosave. Returns True when a document was recovered."""
+        found = find_recoverable()
+        if not found:
+            return False
+        rec: Recoverable = max(found, key=lambda r: r.saved_at)
+        from datetime import datetime
+
+        when = datetime.fromtimestamp(rec.saved_at).strftime("%Y-%m-%d %H:%M")
+        what = Path(rec.original).name if rec.original else "an unsaved notebook"
+        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
+                          f"InkLift did not close properly last time. An autosaved copy of {what} "
+                          f"({rec.pages} page{'s' * (rec.pages != 1)}, {when}) can be restored.", parent=self)
+        recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(recover)
+        box.exec()
+        if box.clickedButton() is not recover:
+            for r in found:
+                discard(r)
+            return False
+        try:
+            loaded, _current = read_project(rec.path)
+        except InkLiftError as e:
+            self.show_error(f"The autosaved copy could not be read:\n\n{e}")
+            return False
+        pages = [page_from_loaded(lp) for lp in loaded]
+        self.doc.undo_stack.push(AddPagesCommand(self.doc, pages, 0))
+        self.doc.set_path(rec.original)
+        for r in found:
+            discard(r)
+        if pages:
+            self.pages.select_page(pages[0].id)
+        self.statusBar().showMessage("Recovered the autosaved notebook — save it to keep it.", 8000)
+        return True
+
+    # --- closing ----------------------------------------------------------------------------------------
+    def closeEvent(self, e) -> None:
+        if not self.maybe_save():
+            e.ignore()
+            return
+        self.convert_jobs.cancel()
+        self.io_jobs.cancel()
+        self.convert_jobs.wait(3000)
+        self.io_jobs.wait(3000)
+        self.autosaver.timer.stop()
+        self.autosaver.remove()
+        e.accept()
