@@ -130,7 +130,7 @@ class InkView(QGraphicsView):
         self._panning: QPointF | None = None
         self._photo_key = None
         doc.pageChanged.connect(self._on_page_changed)
-        doc.pageRemoved.connect(lambda _i, pid: self.set_page(None) if pid == self.page_id else None)
+        doc.pageRemoved.connect(self._on_page_removed)
         for seq, fn in ((QKeySequence.StandardKey.ZoomIn, lambda: self.zoom_by(1.25)),
                         (QKeySequence.StandardKey.ZoomOut, lambda: self.zoom_by(0.8)),
                         ("Ctrl+=", lambda: self.zoom_by(1.25))):
@@ -158,6 +158,10 @@ class InkView(QGraphicsView):
         self.sync()
         self.fit()
         self.selectionChanged.emit()
+
+    def _on_page_removed(self, _index: int, page_id: str) -> None:
+        if page_id == self.page_id:
+            self.set_page(None)
 
     def _on_page_changed(self, page_id: str) -> None:
         if page_id == self.page_id:

@@ -45,32 +45,40 @@ def convert_job(source: Any, layout: str = "auto", threads: int = 2):
     return factory
 
 
-def rederender_word(image: np.ndarray, word: Word, text: str) -> Word:
-    """Derender one word again, guided by ``text`` (runs on the caller's thread; one word is quick)."""
+CROP_MARGIN = 0.15  # of the word box's height, around the box, so strokes at its edge are kept
+
+
+def _crop(image: np.ndarray, word: Word) -> tuple[np.ndarray, float, float]:
+    x0, y0, x1, y1 = word.quad.bounds()
+    m = CROP_MARGIN * max(y1 - y0, 8.0)
+    h, w = image.shape[:2]
+    cx0, cy0 = int(max(0, np.floor(x0 - m))), int(max(0, np.floor(y0 - m)))
+    cx1, cy1 = int(min(w, np.ceil(x1 + m))), int(min(h, np.ceil(y1 + m)))
+    if cx1 - cx0 < 2 or cy1 - cy0 < 2:
+        raise InkLiftError("This word's box lies outside the page image.")
+    return image[cy0:cy1, cx0:cx1], float(cx0), float(cy0)
+
+
+def _word_from_crop(image: np.ndarray, word: Word, text: str | None, use_model: bool) -> Word:
     pl = _pipeline()
-    fn = getattr(pl, "derender_word_image", None)
-    if fn is None:
-        raise InkLiftError("This engine cannot derender single words.")
-    out = fn(image, word.quad, text=text)
-    if isinstance(out, Word):
-        return replace(out, text=text, reviewed=False)
-    return replace(word, strokes=tuple(out), text=text, source=InkSource.MODEL)
+    crop, dx, dy = _crop(image, word)
+    out = pl.derender_word_image(crop, text or None, pl.PipelineConfig(layout="word", use_model=use_model))
+    off = np.array([dx, dy], np.float32)
+    strokes = tuple(s.mapped(lambda xy: xy + off) for s in out.strokes)
+    if not strokes:
+        raise InkLiftError("No ink was found in this word's box.")
+    return replace(word, strokes=strokes, text=word.text if text is None else text, source=out.source,
+                   fidelity=out.fidelity, needs_review=False, reviewed=False)
+
+
+def rederender_word(image: np.ndarray, word: Word, text: str) -> Word:
+    """Derender one word again, guided by ``text`` (on the caller's thread: one word takes a moment)."""
+    return _word_from_crop(image, word, text, use_model=True)
 
 
 def traced_word(image: np.ndarray, word: Word) -> Word:
-    """The geometric tracer's version of one word (inference.tracer)."""
-    try:
-        tracer = importlib.import_module("inference.tracer")
-    except ImportError:
-        raise InkLiftError("The tracer is not available in this build.") from None
-    fn = getattr(tracer, "trace_word", None)
-    if fn is None:
-        raise InkLiftError("The tracer cannot trace single words in this build.")
-    out = fn(image, word.quad)
-    strokes = tuple(out.strokes) if isinstance(out, Word) else tuple(out)
-    if not strokes:
-        raise InkLiftError("The tracer found no ink in this word's box.")
-    return replace(word, strokes=strokes, source=InkSource.TRACER)
+    """The geometric tracer's version of one word (the pipeline with the model switched off)."""
+    return _word_from_crop(image, word, None, use_model=False)
 
 
 def empty_page_like(image: np.ndarray) -> Page:

@@ -120,12 +120,13 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_toolbars()
-        self.doc.modifiedChanged.connect(lambda _m: self._update_title())
-        self.doc.pathChanged.connect(lambda _p: self._update_title())
-        self.doc.pageInserted.connect(lambda _i: self._update_actions())
-        self.doc.pageRemoved.connect(lambda _i, _p: self._update_actions())
-        self.doc.pageChanged.connect(lambda _p: self._update_actions())
-        self.doc.undo_stack.indexChanged.connect(lambda _i: self._update_actions())
+        # bound methods, not lambdas: Qt drops these connections when the window goes away
+        self.doc.modifiedChanged.connect(self._update_title)
+        self.doc.pathChanged.connect(self._update_title)
+        self.doc.pageInserted.connect(self._update_actions)
+        self.doc.pageRemoved.connect(self._update_actions)
+        self.doc.pageChanged.connect(self._update_actions)
+        self.doc.undo_stack.indexChanged.connect(self._update_actions)
         self.convert_jobs.finished.connect(self._conversion_finished)
         self.set_tool("select")
         self._update_title()
@@ -280,7 +281,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(tb)
 
     # --- state ----------------------------------------------------------------------------------------
-    def _update_title(self) -> None:
+    def _update_title(self, *_args) -> None:
         name = Path(self.doc.path).name if self.doc.path else "Untitled"
         self.setWindowTitle(f"{name}[*] — InkLift")
         self.setWindowModified(self.doc.modified)
@@ -288,7 +289,7 @@ class MainWindow(QMainWindow):
     def title_shows_unsaved(self) -> bool:
         return self.isWindowModified()
 
-    def _update_actions(self) -> None:
+    def _update_actions(self, *_args) -> None:
         page = self.view.page
         has_page = page is not None
         has_ink = has_page and page.ink is not None
@@ -397,7 +398,7 @@ class MainWindow(QMainWindow):
         if convert:
             todo = [p.id for p in pages if p.ink is None and p.photo_image is not None]
             if todo:
-                self.convert(todo)
+                self.convert(todo, quiet=True)
 
     def paste(self) -> None:
         cb = QApplication.clipboard()
@@ -477,10 +478,14 @@ class MainWindow(QMainWindow):
     def convert_all(self) -> None:
         self.convert([p.id for p in self.doc.pages if p.ink is None and p.photo_image is not None])
 
-    def convert(self, page_ids: list[str]) -> bool:
+    def convert(self, page_ids: list[str], quiet: bool = False) -> bool:
+        """Queue a conversion job per page. ``quiet``: an unavailable engine is a status message, not a box."""
         ok, why = engine.engine_available()
         if not ok:
-            self.show_error(why, "Conversion not available")
+            if quiet:
+                self.statusBar().showMessage(why, 0)
+            else:
+                self.show_error(why, "Conversion not available")
             return False
         threads, layout = self.settings.get("threads"), self.settings.get("layout")
         for pid in page_ids:

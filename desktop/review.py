@@ -70,8 +70,12 @@ class ReviewPanel(QWidget):
         lay.addLayout(row2)
         self._order: list[int] = []
         self._focus: int | None = None  # word index shown in the editor
-        view.doc.pageChanged.connect(lambda pid: self.refresh() if pid == view.page_id else None)
+        view.doc.pageChanged.connect(self._on_page_changed)
         self.refresh()
+
+    def _on_page_changed(self, page_id: str) -> None:
+        if page_id == self.view.page_id:
+            self.refresh()
 
     # --- list ---------------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -1,0 +1,163 @@
+"""Background jobs and conversion: progress, results routed once, cancel, superseded jobs, errors."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from desktop.jobs import JobManager
+from inference.errors import InputError
+from inference.jobs import Progress
+
+
+def _counting(n: int, gate: threading.Event | None = None):
+    def factory(token):
+        for i in range(n):
+            if gate is not None:
+                gate.wait(5)
+            yield Progress("work", i, n, f"step {i}")
+        return n
+    return factory
+
+
+def _until_cancelled(started: threading.Event):
+    def factory(token):
+        started.set()
+        i = 0
+        while not token.cancelled:  # a well-behaved job: yields often, so run_job can stop it
+            yield Progress("work", i, 0)
+            token._event.wait(0.01)
+            i += 1
+        return "should be dropped"
+    return factory
+
+
+def test_result_is_delivered_on_the_gui_thread(qtbot):
+    jm = JobManager()
+    got = []
+    with qtbot.waitSignal(jm.finished, timeout=10000) as sig:
+        jm.start("a", _counting(5), lambda r: got.append((r, threading.current_thread() is threading.main_thread())))
+    assert sig.args[2] == "done"
+    assert got == [(5, True)]
+    assert not jm.is_busy()
+
+
+def test_cancel_drops_the_result(qtbot):
+    jm = JobManager()
+    got, started = [], threading.Event()
+    jm.start("a", _until_cancelled(started), got.append)
+    assert started.wait(5)
+    with qtbot.waitSignal(jm.finished, timeout=10000) as sig:
+        jm.cancel("a")
+    assert sig.args[2] == "cancelled"
+    assert got == []
+
+
+def test_superseded_job_result_is_dropped(qtbot):
+    jm = JobManager(threads=2)
+    got = []
+    gate = threading.Event()
+    jm.start("page", _counting(3, gate), lambda r: got.append(("old", r)))
+    jm.start("page", _counting(2), lambda r: got.append(("new", r)))
+    gate.set()
+    qtbot.waitUntil(lambda: not jm.jobs, timeout=10000)
+    assert got == [("new", 2)]
+
+
+def test_errors_become_messages_not_tracebacks(qtbot):
+    jm = JobManager()
+    errors = []
+
+    def bad(token):
+        yield Progress("load", 0, 1)
+        raise InputError("photo.jpg is not an image")
+
+    def buggy(token):
+        yield Progress("load", 0, 1)
+        raise ZeroDivisionError("oops")
+
+    with qtbot.waitSignal(jm.finished, timeout=10000):
+        jm.start("a", bad, lambda r: None, on_error=errors.append)
+    with qtbot.waitSignal(jm.finished, timeout=10000):
+        jm.start("b", buggy, lambda r: None, on_error=errors.append)
+    assert errors[0] == "photo.jpg is not an image"
+    assert errors[1].startswith("Unexpected error (ZeroDivisionError)") and "Traceback" not in errors[1]
+
+
+def test_engine_unavailable_is_a_clear_message(win, messages, monkeypatch, tmp_path):
+    from desktop import engine
+
+    from .conftest import photo_file
+
+    monkeypatch.setattr(engine, "engine_available", lambda: (False, engine.NOT_AVAILABLE))
+    win.open_paths([photo_file(tmp_path)])
+    assert win.convert([win.view.page_id]) is False
+    assert any("not available" in m for _k, m in messages)
+    assert win.view.ink is None and win.doc.undo_stack.count() == 1  # only the import
+
+
+# --- the real engine ----------------------------------------------------------------------------------
+def _engine_or_skip():
+    try:
+        import inference.pipeline  # noqa: F401
+    except ImportError as e:
+        pytest.skip(f"inference.pipeline is not in this checkout yet ({e})")
+
+
+def handwriting_photo(path, words=("ink", "lift", "notes", "today")):
+    """A small 'photo' of Hershey-font words rendered with our rasteriser (grey paper, dark ink)."""
+    from HersheyFonts import HersheyFonts
+
+    from inference.ink import Stroke
+    from inference.render import render_strokes_rgb
+
+    import cv2
+
+    font = HersheyFonts()
+    font.load_default_font()
+    font.normalize_rendering(46)
+    strokes, x = [], 30.0
+    for w in words:
+        pts = [np.array(s, np.float64) for s in font.strokes_for_text(w)]
+        x1 = max(p[:, 0].max() for p in pts)
+        for p in pts:
+            strokes.append(Stroke(np.column_stack([p[:, 0] + x, 110 - p[:, 1]]), color="#202020", width=3.5))
+        x += x1 + 36
+    bg = np.full((160, int(x) + 30, 3), 232, np.uint8)
+    img = render_strokes_rgb(strokes, bg.shape[0], bg.shape[1], background=bg)
+    cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    return path
+
+
+def test_import_convert_shows_strokes_on_the_canvas(win, qtbot, tmp_path, messages):
+    _engine_or_skip()
+    photo = handwriting_photo(tmp_path / "words.png")
+    win.open_paths([photo])
+    pid = win.view.page_id
+    with qtbot.waitSignal(win.conversionFinished, timeout=120000) as sig:
+        assert win.convert([pid])
+    assert sig.args == [pid, "done"], messages
+    ink = win.view.ink
+    assert ink is not None and len(ink.all_strokes()) > 0
+    assert len(win.view.items_by_stroke) == len(ink.all_strokes())
+    assert win.doc.undo_stack.count() == 2  # import, then the conversion as one step
+    win.doc.undo_stack.undo()
+    assert win.view.ink is None and not win.view.items_by_stroke
+    win.doc.undo_stack.redo()
+    assert win.view.ink is ink
+
+
+def test_cancel_conversion_changes_nothing(win, qtbot, tmp_path, messages):
+    _engine_or_skip()
+    photo = handwriting_photo(tmp_path / "words.png")
+    win.open_paths([photo])
+    pid = win.view.page_id
+    with qtbot.waitSignal(win.conversionFinished, timeout=120000) as sig:
+        win.convert([pid])
+        win.progress.cancel_button.click()
+    assert sig.args[1] in ("cancelled", "dropped")
+    assert win.view.ink is None
+    assert win.doc.undo_stack.count() == 1
+    assert not messages  # cancelling is not an error
