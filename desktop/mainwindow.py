@@ -37,8 +37,8 @@ from .settings import Settings, SettingsDialog
 from .tools import TOOLS
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pbm", ".pgm", ".ppm"}
-INK_SUFFIXES = {".inkml"}
-IMPORT_FILTER = ("Photos and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.inkml *.inklift);;"
+INK_SUFFIXES = {".inkml", ".svg"}  # InkML from any tool; SVG as InkLift writes it
+IMPORT_FILTER = ("Photos and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.inkml *.svg *.inklift);;"
                  "InkLift projects (*.inklift);;All files (*)")
 
 
@@ -384,9 +384,9 @@ class MainWindow(QMainWindow):
     def _page_from_inkml(self, path: Path) -> PageDoc:
         import numpy as np
 
-        from inference.formats.inkml import read_inkml
+        from inference.formats import import_page
 
-        ink = read_inkml(path)
+        ink = import_page(path)
         img = np.full((ink.height, ink.width, 3), 255, np.uint8)
         return PageDoc(name=path.stem, image=img, ink=ink, source_path=str(path))
 
