@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from inference.errors import InkLiftError
-from inference.ink import InkSource, Page, Word
+from inference.ink import Page, Word
 from inference.jobs import CancelToken
 
 NOT_AVAILABLE = ("The conversion engine is not available in this build, so photos cannot be turned into ink "

@@ -108,12 +108,11 @@ def _engine_or_skip():
 
 def handwriting_photo(path, words=("ink", "lift", "notes", "today")):
     """A small 'photo' of Hershey-font words rendered with our rasteriser (grey paper, dark ink)."""
+    import cv2
     from HersheyFonts import HersheyFonts
 
     from inference.ink import Stroke
     from inference.render import render_strokes_rgb
-
-    import cv2
 
     font = HersheyFonts()
     font.load_default_font()
