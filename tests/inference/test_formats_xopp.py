@@ -1,0 +1,148 @@
+"""Xournal++ export: the file's structure, and that the real Xournal++ opens it (PDF export, headless)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import zlib
+
+import numpy as np
+import pytest
+from lxml import etree
+
+from inference.errors import FormatError
+from inference.formats.xopp import A4_WIDTH_PT, write_xopp, xopp_bytes
+from inference.ink import Page, Quad, Stroke, Word
+
+
+def need_tool(name: str, package: str) -> str:
+    """The tool's path; skip when missing on a developer machine, fail in CI (no silent skips there)."""
+    path = shutil.which(name)
+    if path:
+        return path
+    msg = f"{name} not installed (apt-get install {package})"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(msg + " - CI must install it (.ci/run)")
+    pytest.skip(msg)
+
+
+def _page(w=1200, h=900, seed=0, n=4) -> Page:
+    rng = np.random.default_rng(seed)
+    strokes = [Stroke(rng.uniform([50, 50], [w - 50, h - 50], (int(rng.integers(2, 20)), 2)),
+                      color="#1d2b64" if i % 2 else "#c81e1e", width=3.0) for i in range(n)]
+    word = Word(tuple(strokes[:2]), Quad.from_rect(0, 0, 100, 100), text="hi")
+    return Page(w, h, (word,), tuple(strokes[2:]) + (Stroke([[30, 30]], width=5.0),))
+
+
+def _xml(data: bytes) -> etree._Element:
+    return etree.fromstring(gzip.decompress(data))
+
+
+def test_structure_gzip_fileversion_page_size_and_strokes():
+    page = _page()
+    root = _xml(xopp_bytes(page))
+    assert root.tag == "xournal" and root.get("fileversion") == "4" and root.get("creator") == "InkLift"
+    (p,) = root.findall("page")
+    scale = A4_WIDTH_PT / page.width
+    assert float(p.get("width")) == pytest.approx(A4_WIDTH_PT, abs=1e-3)
+    assert float(p.get("height")) == pytest.approx(page.height * scale, abs=1e-3)
+    bg = p.find("background")
+    assert (bg.get("type"), bg.get("color"), bg.get("style")) == ("solid", "#ffffffff", "plain")
+    strokes = p.findall("layer/stroke")
+    assert len(strokes) == len(page.all_strokes())
+    for el, s in zip(strokes, page.all_strokes()):
+        assert el.get("tool") == "pen"
+        assert re.fullmatch(r"#[0-9A-F]{8}", el.get("color")) and el.get("color") == s.color.upper() + "FF"
+        assert float(el.get("width")) == pytest.approx(s.width * scale, abs=1e-3)
+        vals = np.array(el.text.split(), float).reshape(-1, 2)
+        assert len(vals) == max(2, len(s))  # one-point strokes get a twin point: Xournal++ drops singles
+        assert np.allclose(vals[: len(s)], s.xy * scale, atol=1e-3)
+
+
+def test_photo_layer_is_embedded_png_under_the_ink():
+    page = _page(800, 600)
+    photo = np.full((600, 800, 3), 230, np.uint8)
+    p = _xml(xopp_bytes(page, photo)).find("page")
+    layers = p.findall("layer")
+    assert [layer.get("name") for layer in layers] == ["Photo", "Ink"]
+    img = layers[0].find("image")
+    assert float(img.get("right")) == pytest.approx(A4_WIDTH_PT, abs=1e-3)
+    assert img.text.startswith("iVBORw0KGgo")  # base64 of the PNG signature
+
+
+def test_needs_a_page():
+    with pytest.raises(FormatError):
+        xopp_bytes([])
+
+
+def _pdf_pages(data: bytes) -> list[tuple[float, float]]:
+    """MediaBox (w, h) of each page object of a PDF (cairo writes page dictionaries uncompressed;
+    if a newer cairo packs them into object streams, look inside the deflated streams too)."""
+    chunks = [data]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.DOTALL):
+        try:
+            chunks.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            pass
+    boxes = []
+    for chunk in chunks:
+        for m in re.finditer(rb"/Type\s*/Page(?![a-zA-Z])(.*?)>>", chunk, re.DOTALL):
+            box = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)", m.group(1))
+            if box:
+                x0, y0, x1, y1 = (float(v) for v in box.groups())
+                boxes.append((x1 - x0, y1 - y0))
+    return boxes
+
+
+def _xournal_pdf(tmp_path, xopp) -> bytes:
+    exe = need_tool("xournalpp", "xournalpp")
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    # --create-pdf runs without any display; a private HOME keeps it off the user's settings
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
+               XDG_DATA_HOME=str(home / ".local"), QT_QPA_PLATFORM="offscreen", NO_AT_BRIDGE="1")
+    pdf = tmp_path / "out.pdf"
+    proc = subprocess.run(["timeout", "60", exe, f"--create-pdf={pdf}", str(xopp)], env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert pdf.exists(), proc.stderr[-2000:]
+    return pdf.read_bytes()
+
+
+def test_xournalpp_opens_a_multi_page_document(tmp_path):
+    pages = [_page(1200, 900, 1), _page(600, 1600, 2), _page(1000, 1000, 3, n=8)]
+    path = write_xopp(pages, tmp_path / "notes.xopp")
+    boxes = _pdf_pages(_xournal_pdf(tmp_path, path))
+    assert len(boxes) == 3
+    for (w, h), page in zip(boxes, pages):
+        assert w == pytest.approx(A4_WIDTH_PT, abs=0.01)
+        assert h == pytest.approx(page.height * A4_WIDTH_PT / page.width, abs=0.01)
+
+
+def test_xournalpp_draws_every_stroke_and_the_photo(tmp_path):
+    page = _page(800, 600, 5, n=6)
+    photo = np.zeros((600, 800, 3), np.uint8)
+    photo[..., 1] = np.linspace(0, 255, 800, dtype=np.uint8)  # a gradient: compresses, yet not blank
+    data = _xournal_pdf(tmp_path, write_xopp(page, tmp_path / "one.xopp", images=[photo]))
+    content = b""
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.DOTALL):
+        try:
+            chunk = zlib.decompress(m.group(1))
+        except zlib.error:
+            continue
+        if chunk.isascii():  # page content streams are text; image data is not
+            content += chunk
+    assert len(re.findall(rb"\bS\b", content)) == len(page.all_strokes())  # one stroke-paint per stroke
+    assert b"/Subtype /Image" in data
+
+
+def test_xournalpp_check_can_fail(tmp_path):
+    """The check above is real: Xournal++ refuses a broken document."""
+    bad = tmp_path / "bad.xopp"
+    bad.write_bytes(gzip.compress(b"<xournal fileversion='4'><page>"))
+    with pytest.raises(AssertionError):
+        _xournal_pdf(tmp_path, bad)
