@@ -1,0 +1,762 @@
+"""Geometric tracer: ink mask -> pen strokes ordered and directed like writing.
+
+The fallback for words the model gets wrong and the way drawings become strokes. Steps:
+  1. clean the mask (drop specks, fill pin holes), thin it to a one-pixel centre line (Guo-Hall two-
+     subiteration thinning as a 256-entry lookup table, vectorised numpy);
+  2. build a graph: endpoints and junction clusters are nodes, the pixel paths between them are edges;
+  3. prune: thinning spurs shorter than about a stroke width, tiny loops, junction pairs a hair apart;
+  4. pair the edges meeting at a junction by direction continuity (the pen goes straight through a
+     crossing) and chain them into strokes; leftover closed chains become loops;
+  5. smooth, extend ends that thinning shortened, simplify; direct (left->right, or top->bottom when
+     mostly vertical; loops counter-clockwise from the top like an 'o') and order (lines top to bottom,
+     then left to right).
+Coordinates are continuous mask coordinates: pixel (row r, col c) has its centre at (c + 0.5, r + 0.5).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .ink import Stroke
+
+# ---------------------------------------------------------------------------------------------------
+# thinning
+
+
+def _neighbour_code(img: np.ndarray) -> np.ndarray:
+    """8-bit code of each pixel's neighbours: bit0 E, bit1 NE, bit2 N, bit3 NW, bit4 W, bit5 SW, bit6 S,
+    bit7 SE (counter-clockwise from east)."""
+    p = np.pad(img.astype(np.uint8), 1)
+    return (
+        p[1:-1, 2:]
+        | (p[:-2, 2:] << 1)
+        | (p[:-2, 1:-1] << 2)
+        | (p[:-2, :-2] << 3)
+        | (p[1:-1, :-2] << 4)
+        | (p[2:, :-2] << 5)
+        | (p[2:, 1:-1] << 6)
+        | (p[2:, 2:] << 7)
+    )
+
+
+def _thin_luts() -> tuple[np.ndarray, np.ndarray]:
+    """Deletion tables of Guo & Hall's parallel thinning (1989, algorithm A1).
+
+    x1..x8 are the neighbours counter-clockwise from east. A pixel is deleted when it is simple
+    (Hilditch crossing number 1), not an end or a thin bridge (2 <= min(n1, n2) <= 3), and lies on the
+    side that the subiteration peels (G3 / G3').
+    """
+    lut1 = np.zeros(256, bool)
+    lut2 = np.zeros(256, bool)
+    for n in range(256):
+        x = [(n >> i) & 1 for i in range(8)]
+        x = x + x[:1]  # x[8] wraps to x[0]
+        xh = sum(1 for i in (0, 2, 4, 6) if not x[i] and (x[i + 1] or x[i + 2]))
+        n1 = sum(1 for k in (1, 3, 5, 7) if x[k] or x[k - 1])
+        n2 = sum(1 for k in (1, 3, 5, 7) if x[k] or x[k + 1])
+        g12 = xh == 1 and 2 <= min(n1, n2) <= 3
+        g3 = not ((x[1] or x[2] or not x[7]) and x[0])
+        g3p = not ((x[5] or x[6] or not x[3]) and x[4])
+        lut1[n] = g12 and g3
+        lut2[n] = g12 and g3p
+    return lut1, lut2
+
+
+_LUT1, _LUT2 = _thin_luts()
+_NBR_COUNT = np.array([(n).bit_count() for n in range(256)], np.uint8)
+# (dy, dx) of the code bits
+_OFFSETS = np.array([(0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1), (1, 0), (1, 1)], np.int64)
+
+
+def _simple_8(code: int) -> bool:
+    """Yokoi's 8-connectivity number == 1: deleting the pixel keeps its neighbours connected."""
+    x = [(code >> i) & 1 for i in range(8)]
+    xb = [1 - v for v in x] + [1 - x[0], 1 - x[1]]
+    n8 = sum(xb[k] - xb[k] * xb[k + 1] * xb[k + 2] for k in (0, 2, 4, 6))
+    return n8 == 1
+
+
+_SIMPLE8 = np.array([_simple_8(n) for n in range(256)], bool)
+
+
+def thin(mask: np.ndarray, max_iter: int = 200) -> np.ndarray:
+    """One-pixel-wide, 8-connected centre line of a boolean mask (same shape, bool)."""
+    mask = np.asarray(mask, bool)
+    ys, xs = np.nonzero(mask)
+    out = np.zeros(mask.shape, bool)
+    if ys.size == 0:
+        return out
+    # work on the bounding box only
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    skel = mask[y0:y1, x0:x1].astype(np.uint8)
+    for _ in range(max_iter):
+        changed = False
+        for lut in (_LUT1, _LUT2):
+            dele = lut[_neighbour_code(skel)] & (skel > 0)
+            if dele.any():
+                skel[dele] = 0
+                changed = True
+        if not changed:
+            break
+    _remove_staircases(skel)
+    out[y0:y1, x0:x1] = skel > 0
+    return out
+
+
+def _remove_staircases(skel: np.ndarray) -> None:
+    """Delete the redundant corner pixels of 4-connected staircases (in place, sequentially so two
+    neighbours are never both removed): they would read as junctions in the graph."""
+    code = _neighbour_code(skel)
+    # corner: two 4-neighbours at a right angle (E&N, N&W, W&S, S&E)
+    corner = ((code & 0b101) == 0b101) | ((code & 0b10100) == 0b10100) | ((code & 0b1010000) == 0b1010000) | (
+        (code & 0b1000001) == 0b1000001
+    )
+    cand = np.argwhere((skel > 0) & corner & (_NBR_COUNT[code] >= 3))
+    if len(cand) == 0:
+        return
+    h, w = skel.shape
+    for r, c in cand:
+        if not skel[r, c]:
+            continue
+        n = 0
+        for bit, (dy, dx) in enumerate(_OFFSETS):
+            yy, xx = r + dy, c + dx
+            if 0 <= yy < h and 0 <= xx < w and skel[yy, xx]:
+                n |= 1 << bit
+        if _NBR_COUNT[n] >= 2 and _SIMPLE8[n]:
+            # keep it when it is the only link of a diagonal neighbour (an end would come loose)
+            skel[r, c] = 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# mask cleaning
+
+
+def clean_mask(mask: np.ndarray, stroke_width: float) -> np.ndarray:
+    """Drop specks and fill pin holes that would become spurs and tiny loops in the centre line."""
+    m = np.asarray(mask, bool).astype(np.uint8)
+    if not m.any():
+        return m > 0
+    w = float(stroke_width)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    min_area = max(2.0, 0.25 * w * w)
+    small = stats[1:, cv2.CC_STAT_AREA] < min_area
+    # keep a small speck when it is the only ink there is
+    if small.any() and not small.all():
+        drop = np.concatenate([[False], small])
+        m[drop[lab]] = 0
+    # holes: background components (4-connected) that do not touch the border
+    inv = (m == 0).astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
+    max_hole = max(1.0, 0.1 * w * w)
+    hh, ww = m.shape
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if area <= max_hole and x > 0 and y > 0 and x + bw < ww and y + bh < hh:
+            m[lab == i] = 1
+    return m > 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# graph
+
+
+@dataclass
+class _Edge:
+    pts: np.ndarray  # (k, 2) float64, from node a to node b
+    a: int  # node ids; -1 for an isolated cycle
+    b: int
+    comp: int  # skeleton component
+    alive: bool = True
+
+    @property
+    def length(self) -> float:
+        if len(self.pts) < 2:
+            return 0.0
+        return float(np.linalg.norm(np.diff(self.pts, axis=0), axis=1).sum())
+
+
+@dataclass
+class _Graph:
+    pos: list  # node positions (x, y)
+    is_junction: list
+    node_dist: list  # distance-to-paper at the node (half width there)
+    edges: list = field(default_factory=list)
+    dots: list = field(default_factory=list)  # (x, y, comp)
+
+    def degree(self) -> np.ndarray:
+        deg = np.zeros(len(self.pos), int)
+        for e in self.edges:
+            if e.alive and e.a >= 0:
+                deg[e.a] += 1
+                deg[e.b] += 1
+        return deg
+
+
+def _build_graph(skel: np.ndarray, dist: np.ndarray) -> _Graph:
+    ys, xs = np.nonzero(skel)
+    n = len(ys)
+    h, w = skel.shape
+    ids = np.full((h + 2, w + 2), -1, np.int64)
+    ids[ys + 1, xs + 1] = np.arange(n)
+    nb = np.stack([ids[ys + 1 + dy, xs + 1 + dx] for dy, dx in _OFFSETS], axis=1)  # (n, 8)
+    deg = (nb >= 0).sum(axis=1)
+    _ncomp, comp_lab = cv2.connectedComponents(skel.astype(np.uint8), connectivity=8)
+    comp = comp_lab[ys, xs]
+
+    junction = deg >= 3
+    jmask = np.zeros((h, w), np.uint8)
+    jmask[ys[junction], xs[junction]] = 1
+    nj, jlab = cv2.connectedComponents(jmask, connectivity=8)
+    cluster = np.full(n, -1, np.int64)
+    cluster[junction] = jlab[ys[junction], xs[junction]] - 1
+    g = _Graph(pos=[], is_junction=[], node_dist=[])
+    centre = np.column_stack([xs + 0.5, ys + 0.5]).astype(np.float64)
+    for j in range(nj - 1):
+        sel = cluster == j
+        g.pos.append(centre[sel].mean(axis=0))
+        g.is_junction.append(True)
+        g.node_dist.append(float(dist[ys[sel], xs[sel]].max()))
+    node_of = cluster.copy()  # pixel -> node id (junction pixels and endpoints)
+    for i in np.nonzero(deg == 1)[0]:
+        node_of[i] = len(g.pos)
+        g.pos.append(centre[i])
+        g.is_junction.append(False)
+        g.node_dist.append(float(dist[ys[i], xs[i]]))
+    for i in np.nonzero(deg == 0)[0]:
+        g.dots.append((centre[i, 0], centre[i, 1], int(comp[i])))
+
+    nbl = nb.tolist()
+    degl = deg.tolist()
+    visited = np.zeros(n, bool)
+    visited[junction] = True
+
+    def walk(start_node: int, first: int, prev: int) -> None:
+        path = [first]
+        visited[first] = True
+        cur = first
+        end_node = -1
+        while True:
+            if degl[cur] == 1 and (cur != first or prev >= 0):
+                end_node = int(node_of[cur])
+                break
+            nxt = [q for q in nbl[cur] if q >= 0 and q != prev]
+            jn = [q for q in nxt if junction[q]]
+            if jn:
+                end_node = int(cluster[jn[0]])
+                break
+            q = next((q for q in nxt if not visited[q]), None)
+            if q is None:  # ran into walked pixels (odd blobs only): stop here
+                break
+            prev, cur = cur, q
+            visited[cur] = True
+            path.append(cur)
+        pts = centre[path]
+        if start_node >= 0 and g.is_junction[start_node]:
+            pts = np.vstack([g.pos[start_node], pts])
+        if end_node >= 0 and g.is_junction[end_node]:
+            pts = np.vstack([pts, g.pos[end_node]])
+        if end_node < 0:  # give the loose end its own node
+            end_node = len(g.pos)
+            g.pos.append(pts[-1])
+            g.is_junction.append(False)
+            g.node_dist.append(0.0)
+        g.edges.append(_Edge(pts, start_node, end_node, int(comp[first])))
+
+    # edges leaving junctions
+    for jp in np.nonzero(junction)[0]:
+        for q in nbl[jp]:
+            if q >= 0 and not junction[q] and not visited[q]:
+                walk(int(cluster[jp]), q, int(jp))
+    # open paths between two endpoints
+    for i in np.nonzero(deg == 1)[0]:
+        if not visited[i]:
+            walk(int(node_of[i]), int(i), -1)
+    # isolated cycles
+    for i in np.nonzero((deg == 2) & ~visited)[0]:
+        if visited[i]:
+            continue
+        path = [int(i)]
+        visited[i] = True
+        prev, cur = -1, int(i)
+        while True:
+            nxt = [q for q in nbl[cur] if q >= 0 and q != prev and not visited[q]]
+            if not nxt:
+                break
+            prev, cur = cur, nxt[0]
+            visited[cur] = True
+            path.append(cur)
+        pts = centre[path]
+        pts = np.vstack([pts, pts[:1]])
+        g.edges.append(_Edge(pts, -1, -1, int(comp[i])))
+    # junction clusters with two adjacent junction pixels only inside them need nothing else
+    return g
+
+
+# ---------------------------------------------------------------------------------------------------
+# pruning
+
+
+def _merge_degree2(g: _Graph) -> bool:
+    """Join the two edges at a node left with exactly two (after pruning)."""
+    changed = False
+    deg = g.degree()
+    for v in np.nonzero(deg == 2)[0]:
+        inc = [e for e in g.edges if e.alive and (e.a == v or e.b == v)]
+        if len(inc) == 1:  # a self-loop alone at the node: becomes an isolated cycle
+            e = inc[0]
+            e.a = e.b = -1
+            changed = True
+            continue
+        if len(inc) != 2:
+            continue
+        e1, e2 = inc
+        p1 = e1.pts if e1.b == v else e1.pts[::-1]
+        p2 = e2.pts if e2.a == v else e2.pts[::-1]
+        a = e1.a if e1.b == v else e1.b
+        b = e2.b if e2.a == v else e2.a
+        e1.pts = np.vstack([p1, p2[1:]])
+        e1.a, e1.b = a, b
+        e2.alive = False
+        if a == v and b == v:  # should not happen
+            e1.a = e1.b = -1
+        changed = True
+    return changed
+
+
+def _prune(g: _Graph, w: float) -> None:
+    margin = max(1.0, 0.25 * w)
+    for _ in range(20):
+        changed = False
+        deg = g.degree()
+        # 1. spurs: an endpoint edge whose tip disk lies inside the junction's maximal disk (plus a
+        #    margin) adds no ink of its own -- a thinning artefact at a corner of the outline. Shortest
+        #    first, and never below degree 2 at the junction. (Loops are never pruned: thinning keeps
+        #    topology, so every loop surrounds a hole that clean_mask chose to keep.)
+        spurs = []
+        for e in g.edges:
+            if not e.alive or e.a < 0:
+                continue
+            for end, other in ((e.a, e.b), (e.b, e.a)):
+                if deg[end] == 1 and not g.is_junction[end] and g.is_junction[other] and deg[other] >= 3:
+                    tip_r = g.node_dist[end]
+                    if e.length + tip_r <= g.node_dist[other] + margin:
+                        spurs.append((e.length, e, other))
+                    break
+        for _, e, other in sorted(spurs, key=lambda t: t[0]):
+            if deg[other] >= 3 and e.alive:
+                e.alive = False
+                deg[other] -= 1
+                deg[e.a if e.b == other else e.b] -= 1
+                changed = True
+        # 3. two junctions a hair apart are one crossing: contract the short edge between them
+        for e in g.edges:
+            if not (e.alive and e.a >= 0 and e.a != e.b):
+                continue
+            if g.is_junction[e.a] and g.is_junction[e.b] and e.length < max(2.0, 0.75 * w):
+                keep, gone = e.a, e.b
+                newpos = (np.asarray(g.pos[keep]) + np.asarray(g.pos[gone])) / 2
+                e.alive = False
+                for f in g.edges:
+                    if not f.alive:
+                        continue
+                    if f.a in (keep, gone):
+                        f.pts = np.vstack([newpos, f.pts[1:]]) if len(f.pts) > 1 else f.pts
+                    if f.b in (keep, gone):
+                        f.pts = np.vstack([f.pts[:-1], newpos]) if len(f.pts) > 1 else f.pts
+                    if f.a == gone:
+                        f.a = keep
+                    if f.b == gone:
+                        f.b = keep
+                g.pos[keep] = newpos
+                g.node_dist[keep] = max(g.node_dist[keep], g.node_dist[gone])
+                changed = True
+                deg = g.degree()
+        if _merge_degree2(g):
+            changed = True
+        if not changed:
+            break
+
+
+# ---------------------------------------------------------------------------------------------------
+# chaining
+
+
+def _end_direction(pts: np.ndarray, w: float) -> np.ndarray:
+    """Unit direction in which a path leaves its first point (measured a little away from the junction,
+    where thinning bends the centre line)."""
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    total = s[-1]
+    if total <= 1e-9:
+        return np.zeros(2)
+    far = min(total, max(3.0, 2.5 * w))
+    near = min(0.5 * w, 0.3 * far)
+    p_far = np.array([np.interp(far, s, pts[:, 0]), np.interp(far, s, pts[:, 1])])
+    p_near = np.array([np.interp(near, s, pts[:, 0]), np.interp(near, s, pts[:, 1])])
+    d = p_far - p_near
+    nrm = np.linalg.norm(d)
+    return d / nrm if nrm > 1e-9 else np.zeros(2)
+
+
+def _chains(g: _Graph, w: float, max_turn_deg: float) -> list[tuple[np.ndarray, bool, int]]:
+    """Strokes as (points, closed, component): edges paired through junctions by direction continuity."""
+    edges = [e for e in g.edges if e.alive]
+    # edge-end k = 2 * edge index + side (0: at a, 1: at b)
+    at_node: dict[int, list[int]] = {}
+    for i, e in enumerate(edges):
+        if e.a >= 0:
+            at_node.setdefault(e.a, []).append(2 * i)
+            at_node.setdefault(e.b, []).append(2 * i + 1)
+    partner: dict[int, int] = {}
+    cos_limit = -math.cos(math.radians(max_turn_deg))  # outgoing directions must be this opposite
+    for v, ends in at_node.items():
+        if len(ends) < 2 or not g.is_junction[v]:
+            continue
+        dirs = {}
+        for k in ends:
+            e = edges[k // 2]
+            dirs[k] = _end_direction(e.pts if k % 2 == 0 else e.pts[::-1], w)
+        pairs = sorted(
+            (float(dirs[a] @ dirs[b]), a, b) for ai, a in enumerate(ends) for b in ends[ai + 1:]
+        )
+        for c, a, b in pairs:
+            if c > cos_limit:
+                break
+            if a in partner or b in partner:
+                continue
+            partner[a] = b
+            partner[b] = a
+
+    used = [False] * len(edges)
+    out: list[tuple[np.ndarray, bool, int]] = []
+
+    def follow(k: int) -> tuple[np.ndarray, bool]:
+        """Walk from edge-end k through the pairings; returns the points and whether it closed."""
+        parts = []
+        start = k
+        closed = False
+        while True:
+            i, side = divmod(k, 2)
+            used[i] = True
+            e = edges[i]
+            p = e.pts if side == 0 else e.pts[::-1]
+            parts.append(p if not parts else p[1:])
+            other = 2 * i + (1 - side)
+            nxt = partner.get(other)
+            if nxt is None:
+                break
+            if nxt == start:
+                closed = True
+                break
+            if used[nxt // 2]:
+                break
+            k = nxt
+        return np.vstack(parts), closed
+
+    # open chains start at an end nobody continues from
+    for i, e in enumerate(edges):
+        if used[i] or e.a < 0:
+            continue
+        for k in (2 * i, 2 * i + 1):
+            if k not in partner and not used[i]:
+                pts, _ = follow(k)
+                out.append((pts, False, e.comp))
+    # what is left is closed: isolated cycles and loops of paired edges
+    for i, e in enumerate(edges):
+        if used[i]:
+            continue
+        if e.a < 0:
+            used[i] = True
+            out.append((e.pts, True, e.comp))
+            continue
+        pts, closed = follow(2 * i)
+        out.append((pts, closed, e.comp))
+    for x, y, c in g.dots:
+        out.append((np.array([[x, y]], np.float64), False, c))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# polishing
+
+
+def _smooth(pts: np.ndarray, closed: bool, sigma: float) -> np.ndarray:
+    if len(pts) < 3 or sigma <= 0:
+        return pts
+    r = max(1, round(2.5 * sigma))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    if closed:
+        body = pts[:-1] if np.allclose(pts[0], pts[-1]) else pts
+        if len(body) < 3:
+            return pts
+        padded = np.concatenate([body[-r:], body, body[:r]])
+        sm = np.column_stack([np.convolve(padded[:, i], k, mode="valid") for i in (0, 1)])
+        return np.vstack([sm, sm[:1]])
+    # open: reflect about the ends so they stay put
+    pre = 2 * pts[0] - pts[1:r + 1][::-1]
+    post = 2 * pts[-1] - pts[-r - 1:-1][::-1]
+    if len(pre) < r or len(post) < r:
+        return pts
+    padded = np.concatenate([pre, pts, post])
+    sm = np.column_stack([np.convolve(padded[:, i], k, mode="valid") for i in (0, 1)])
+    sm[0], sm[-1] = pts[0], pts[-1]
+    return sm
+
+
+def rdp(pts: np.ndarray, eps: float) -> np.ndarray:
+    """Indices kept by Ramer-Douglas-Peucker simplification of an (n, 2) polyline (ends always kept)."""
+    n = len(pts)
+    if n < 3 or eps <= 0:
+        return np.arange(n)
+    keep = np.zeros(n, bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, n - 1)]
+    while stack:
+        i, j = stack.pop()
+        if j <= i + 1:
+            continue
+        a, b = pts[i], pts[j]
+        seg = pts[i + 1:j] - a
+        d = b - a
+        L = math.hypot(d[0], d[1])
+        if L < 1e-12:
+            dist = np.hypot(seg[:, 0], seg[:, 1])
+        else:
+            dist = np.abs(seg[:, 0] * d[1] - seg[:, 1] * d[0]) / L
+        k = int(np.argmax(dist))
+        if dist[k] > eps:
+            m = i + 1 + k
+            keep[m] = True
+            stack.append((i, m))
+            stack.append((m, j))
+    return np.nonzero(keep)[0]
+
+
+def _trim_end(pts: np.ndarray, by: float) -> np.ndarray:
+    """Cut ``by`` px of arc length off the end of a polyline (keeping at least its first point)."""
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    total = float(seg.sum())
+    keep = total - by
+    if keep <= 0:
+        return pts[:1]
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    i = int(np.searchsorted(cum, keep, side="right"))  # points [0, i) are kept whole
+    last = np.array([np.interp(keep, cum, pts[:, 0]), np.interp(keep, cum, pts[:, 1])])
+    return np.vstack([pts[:i], last])
+
+
+def _fit_end(pts: np.ndarray, mask: np.ndarray, w: float) -> np.ndarray:
+    """Put an open stroke's last point half a width (the round cap) before the ink's edge.
+
+    Thinning may stop about half a width short of a tip (extend along the end direction) or run into
+    the tip's last pixel (pull back along the stroke)."""
+    d = -_end_direction(pts[::-1], w)  # outward direction at the last point
+    if not d.any():
+        return pts
+    h, wd = mask.shape
+    p = pts[-1]
+    t = np.arange(0.0, w + 2.0, 0.5)
+    q = p + d * t[:, None]
+    c = np.floor(q[:, 0]).astype(np.int64)
+    r = np.floor(q[:, 1]).astype(np.int64)
+    ok = (r >= 0) & (r < h) & (c >= 0) & (c < wd)
+    inside = np.zeros(len(t), bool)
+    inside[ok] = mask[r[ok], c[ok]]
+    if not inside[0]:
+        return pts
+    n_in = int(np.argmin(inside)) if not inside.all() else len(t)
+    edge = t[n_in - 1] + 0.25  # the ink ends between the last sample inside and the first outside
+    off = edge - 0.5 * w
+    if off > 0.25:
+        return np.vstack([pts, p + d * off])
+    if off < -0.25 and len(pts) >= 2:
+        by = min(-off, 0.5 * w, 0.3 * _arc_length(pts))
+        return _trim_end(pts, by)
+    return pts
+
+
+def _orient(pts: np.ndarray, closed: bool) -> np.ndarray:
+    if len(pts) < 2:
+        return pts
+    if closed:
+        body = pts[:-1] if np.allclose(pts[0], pts[-1]) else pts
+        x, y = body[:, 0], body[:, 1]
+        area2 = float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+        if area2 > 0:  # clockwise on screen (y down): flip to counter-clockwise
+            body = body[::-1]
+        top = int(np.argmin(body[:, 1] + 1e-3 * body[:, 0]))
+        body = np.roll(body, -top, axis=0)
+        return np.vstack([body, body[:1]])
+    dx, dy = pts[-1] - pts[0]
+    if abs(dx) > abs(dy):
+        return pts if dx >= 0 else pts[::-1]
+    return pts if dy >= 0 else pts[::-1]
+
+
+def _arc_length(pts: np.ndarray) -> float:
+    return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) > 1 else 0.0
+
+
+def _merge_fragments(strokes: list[tuple[np.ndarray, bool, int]], w: float) -> list[tuple[np.ndarray, bool, int]]:
+    """Tiny open pieces (shorter than ~a width): drop them when other strokes cover them, else attach
+    them to a stroke end they touch; what stands alone (a dot) stays."""
+    frag_len = max(1.5, 1.0 * w)
+    big = [s for s in strokes if s[1] or _arc_length(s[0]) >= frag_len]
+    small = [s for s in strokes if not s[1] and _arc_length(s[0]) < frag_len]
+    if not small or not big:
+        return strokes
+    out = list(big)
+    for pts, closed, comp in small:
+        cover = np.vstack([s[0] for s in out])
+        dmin = np.sqrt(((pts[:, None, :] - cover[None, :, :]) ** 2).sum(-1)).min(axis=1)
+        if dmin.max() <= 0.5 * w + 0.5:
+            continue
+        best = None
+        for j, (q, qc, qcomp) in enumerate(out):
+            if qc:
+                continue
+            for qe in (0, -1):
+                for pe in (0, -1):
+                    dd = float(np.linalg.norm(q[qe] - pts[pe]))
+                    if dd <= 1.5 * w + 1 and (best is None or dd < best[0]):
+                        best = (dd, j, qe, pe)
+        if best is None:
+            out.append((pts, closed, comp))
+            continue
+        _, j, qe, pe = best
+        q, qc, qcomp = out[j]
+        frag = pts if pe == 0 else pts[::-1]  # frag starts at its touching end
+        if qe == -1:
+            out[j] = (np.vstack([q, frag]), qc, qcomp)
+        else:
+            out[j] = (np.vstack([frag[::-1], q]), qc, qcomp)
+    return out
+
+
+def _order(strokes: list[tuple[np.ndarray, bool, int]]) -> list[np.ndarray]:
+    """Lines top to bottom, components left to right within a line, strokes by their left edge.
+
+    Lines are bands of the vertical projection of the components' boxes; a gap narrower than about a
+    third of the letter height does not split them, and a thin band (an i's dots, accents) joins the
+    nearest line.
+    """
+    if not strokes:
+        return []
+    comps: dict[int, list[int]] = {}
+    for i, (_, _, c) in enumerate(strokes):
+        comps.setdefault(c, []).append(i)
+    boxes = {}
+    for c, idx in comps.items():
+        allp = np.vstack([strokes[i][0] for i in idx])
+        boxes[c] = (allp[:, 0].min(), allp[:, 1].min(), allp[:, 0].max(), allp[:, 1].max())
+    heights = np.array([b[3] - b[1] + 1 for b in boxes.values()])
+    tall = heights[heights >= heights.max() / 3.0]
+    gap_thr = max(2.0, 0.3 * float(np.median(tall)))
+    bands: list[list] = []  # [y0, y1, [comps]]
+    for c in sorted(boxes, key=lambda c: boxes[c][1]):
+        y0, y1 = boxes[c][1], boxes[c][3]
+        if bands and y0 <= bands[-1][1] + gap_thr:
+            bands[-1][1] = max(bands[-1][1], y1)
+            bands[-1][2].append(c)
+        else:
+            bands.append([y0, y1, [c]])
+    # thin bands join the nearest neighbour band when it is close
+    changed = True
+    while changed and len(bands) > 1:
+        changed = False
+        hs = [b[1] - b[0] + 1 for b in bands]
+        for k, bd in enumerate(bands):
+            if hs[k] >= 0.45 * max(hs):
+                continue
+            cands = [j for j in (k - 1, k + 1) if 0 <= j < len(bands)]
+            j = min(cands, key=lambda j: max(bands[j][0] - bd[1], bd[0] - bands[j][1]))
+            gap = max(bands[j][0] - bd[1], bd[0] - bands[j][1])
+            if gap <= 1.0 * hs[j]:
+                bands[j][0], bands[j][1] = min(bands[j][0], bd[0]), max(bands[j][1], bd[1])
+                bands[j][2].extend(bd[2])
+                del bands[k]
+                changed = True
+                break
+    out = []
+    for bd in bands:
+        for c in sorted(bd[2], key=lambda c: (boxes[c][0], boxes[c][1])):
+            idx = sorted(comps[c], key=lambda i: (float(strokes[i][0][:, 0].min()), float(strokes[i][0][0, 1])))
+            out.extend(strokes[i][0] for i in idx)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# public API
+
+
+def trace_mask(
+    mask: np.ndarray,
+    stroke_width: float | None = None,
+    *,
+    max_turn_deg: float = 75.0,
+    simplify_eps: float = 0.4,
+) -> list[np.ndarray]:
+    """Pen strokes of a boolean ink mask: float32 (n, 2) arrays of x, y in continuous mask coordinates
+    (pixel centre = index + 0.5), ordered and directed like writing. A dot is a one-point stroke.
+
+    ``stroke_width`` (px) sets the scale of pruning and smoothing; estimated from the mask when None.
+    """
+    from .style import estimate_width, ink_distance
+
+    mask = np.asarray(mask, bool)
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
+    if not mask.any():
+        return []
+    w = float(stroke_width) if stroke_width else estimate_width(mask)
+    w = max(1.0, w)
+    m = clean_mask(mask, w)
+    skel = thin(m)
+    dist = ink_distance(m)
+    g = _build_graph(skel, dist)
+    _prune(g, w)
+    chains = _chains(g, w, max_turn_deg)
+    sigma = min(2.0, max(0.7, 0.25 * w))
+    polished = []
+    for pts, closed, comp in chains:
+        if len(pts) >= 2 and not closed and np.allclose(pts[0], pts[-1]) and _arc_length(pts) > 2 * w:
+            closed = True
+        pts = _smooth(pts, closed, sigma)
+        if not closed and len(pts) >= 2:
+            pts = _fit_end(pts, m, w)
+            pts = _fit_end(pts[::-1], m, w)[::-1]
+        pts = _orient(pts, closed)
+        polished.append((pts, closed, comp))
+    polished = _merge_fragments(polished, w)
+    ordered = _order(polished)
+    out = []
+    for pts in ordered:
+        if len(pts) >= 3:
+            pts = pts[rdp(pts, simplify_eps)]
+        out.append(np.ascontiguousarray(pts, dtype=np.float32))
+    return out
+
+
+def trace_image(image_rgb: np.ndarray, ink_mask: np.ndarray | None = None) -> list[Stroke]:
+    """Strokes of the ink in an RGB image (uint8), styled with the ink's own colour and width.
+
+    The coordinates are the image's continuous pixel coordinates; t is left at 0 (see
+    ``refine.synth_timestamps``).
+    """
+    from . import inkmask
+    from .style import estimate_style
+
+    img = np.asarray(image_rgb)
+    if ink_mask is None:
+        ink_mask = inkmask.ink_mask(img)
+    ink_mask = np.asarray(ink_mask, bool)
+    if not ink_mask.any():
+        return []
+    style = estimate_style(img, ink_mask)
+    return [Stroke(p, color=style.color, width=style.width_px) for p in trace_mask(ink_mask, style.width_px)]
