@@ -1,0 +1,514 @@
+"""Photo -> Page: load, find the page, segment words, derender them, check each word, trace drawings.
+
+``run_page`` is a job (see :mod:`inference.jobs`): a generator that yields :class:`Progress` and returns a
+:class:`PageResult`. It checks the cancel token between words and raises :class:`Cancelled`; nothing is
+written before the page is complete (the debug overlay, if asked for, is the last thing it does).
+
+Per word: the model's strokes (when a model is installed) are refined (snapped to the ink's centre line,
+simplified, resampled) and scored against the photo's ink mask; below ``fidelity_threshold`` the
+geometric tracer gets a go on the same mask, the better of the two is kept and the word is flagged for
+review. Without a model, every word comes from the tracer (a reported mode, not an error).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import derender as dr
+from . import refine
+from .errors import Cancelled, InkLiftError, InputError, ModelError
+from .fidelity import fidelity
+from .ink import InkSource, Page, Quad, Stroke, Word
+from .inkmask import ink_mask
+from .jobs import CancelToken, Progress
+from .load import load_image
+from .models import ModelSet, load_models, models_available
+from .resources import models_dir
+from .style import estimate_style
+from .tracer import trace_mask
+from .transforms import Transform
+
+LAYOUTS = ("auto", "page", "line", "word")
+CHUNK = 64  # words cropped and decoded together (bounds memory on 2,000-word pages)
+MIN_TEXT_CONFIDENCE = 0.3  # below this the model runs without the OCR text (vanilla mode)
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    layout: str = "auto"  # auto | page | line | word
+    threads: int = 2
+    use_model: bool = True
+    fidelity_threshold: float = 0.55  # F1 below which the tracer is tried and the word flagged for review
+    debug_dir: str | Path | None = None
+    max_words: int = 3000  # more than this on one page: the rest is dropped with a warning
+    batch_size: int = 16
+    models_dir: str | Path | None = None  # None: the shipped resources/models
+    drawings: bool = True  # trace ink outside the words into Page.drawings
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise InputError(f"unknown layout {self.layout!r}; expected one of {', '.join(LAYOUTS)}")
+        if not 0.0 <= float(self.fidelity_threshold) <= 1.0:
+            raise InputError(f"fidelity_threshold must be within 0..1, got {self.fidelity_threshold}")
+
+
+@dataclass(frozen=True)
+class PageResult:
+    page: Page
+    image: np.ndarray  # RGB uint8, the upright page the strokes sit on
+    warnings: tuple[str, ...] = ()
+    timings: dict = field(default_factory=dict)
+
+
+# --- models ------------------------------------------------------------------------------------------
+_MODEL_CACHE: dict = {}
+
+
+def _get_models(config: PipelineConfig, warnings: list[str]) -> ModelSet | None:
+    """The installed model, or None with a warning saying why the tracer does the work."""
+    if not config.use_model:
+        warnings.append("model disabled (use_model=False): all strokes come from the geometric tracer")
+        return None
+    d = Path(config.models_dir) if config.models_dir is not None else models_dir()
+    if not models_available(d):
+        warnings.append(f"no derender model installed ({d / 'manifest.json'} missing): all strokes come "
+                        f"from the geometric tracer")
+        return None
+    # a new model dropped in (same folder, new manifest) is picked up without a restart
+    key = (str(d.resolve()), int(config.threads), (d / "manifest.json").stat().st_mtime_ns)
+    if key not in _MODEL_CACHE:
+        try:
+            _MODEL_CACHE[key] = load_models(d, threads=config.threads)
+        except ModelError as e:
+            warnings.append(f"{e}; using the geometric tracer instead")
+            return None
+    return _MODEL_CACHE[key]
+
+
+# --- one word ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Candidate:
+    strokes: list[Stroke]  # crop coordinates
+    source: InkSource
+    f1: float
+
+
+def _quad_mask(shape: tuple[int, int], quad_crop: np.ndarray, grow: float) -> np.ndarray:
+    """Pixels of the crop inside the word's quad grown by ``grow`` px (keeps neighbours' ink out)."""
+    m = np.zeros(shape, np.uint8)
+    pts = np.round((quad_crop - 0.5) * 16).astype(np.int32).reshape(-1, 1, 2)
+    cv2.fillPoly(m, [pts], 1, cv2.LINE_8, 4)
+    if grow >= 1:
+        k = int(2 * round(grow) + 1)
+        m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return m.astype(bool)
+
+
+def _fidelity(strokes: list[Stroke], mask: np.ndarray, width: float) -> float:
+    if not strokes:
+        return 0.0
+    return float(fidelity(strokes, mask, width).f1)
+
+
+def _refine(strokes: list[Stroke], mask: np.ndarray, width: float) -> list[Stroke]:
+    """Model strokes (crop px): drop repeats, snap drifted points to the centre line, simplify."""
+    out = refine.drop_degenerate(strokes, max_points=2000)
+    out = refine.snap_to_centerline(out, mask, max_dist_px=max(1.5, width))
+    return refine.simplify(out, 0.3)
+
+
+_RULE_ANGLES = (-6.0, -4.0, -2.5, -1.2, 0.0, 1.2, 2.5, 4.0, 6.0)
+
+
+def _line_kernel(length: int, deg: float) -> np.ndarray:
+    a = np.deg2rad(deg)
+    half = length // 2
+    rise = round(float(np.tan(a)) * half)
+    dy = abs(rise)
+    k = np.zeros((2 * dy + 1, 2 * half + 1), np.uint8)
+    cv2.line(k, (0, dy - rise), (2 * half, dy + rise), 1, 1, cv2.LINE_8)
+    return k
+
+
+def _remove_rules(mask: np.ndarray, span_frac: float = 0.6) -> np.ndarray:
+    """Drop ruled/grid lines: thin straight runs (within +-6 degrees of level) spanning most of the width.
+
+    Strokes crossing a ruling keep their pixels where the ink is thicker than the ruling.
+    """
+    w = mask.shape[1]
+    span = int(span_frac * w)
+    if span < 15 or not mask.any():
+        return mask
+    m8 = mask.astype(np.uint8)
+    runs = np.zeros_like(m8)
+    for deg in _RULE_ANGLES:
+        runs |= cv2.morphologyEx(m8, cv2.MORPH_OPEN, _line_kernel(span, deg))
+    if not runs.any():
+        return mask
+    thick = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((4, 1), np.uint8)).astype(bool)
+    return mask & ~(runs.astype(bool) & ~thick)
+
+
+def _drop_thin_runs(mask: np.ndarray, width: float) -> np.ndarray:
+    """Remove leftover bits of rulings: flat pieces clearly thinner than the pen (a dashed or bent
+    ruling that :func:`_remove_rules` could not follow). Pen strokes are as thick as the pen everywhere."""
+    k = int(max(2, round(0.6 * width)))
+    if k < 2 or not mask.any():
+        return mask
+    m8 = mask.astype(np.uint8)
+    thick = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8)).astype(bool)
+    thin = mask & ~thick
+    if not thin.any():
+        return mask
+    n, lab, st, _ = cv2.connectedComponentsWithStats(thin.astype(np.uint8), connectivity=8)
+    flat = np.zeros(n, bool)
+    flat[1:] = (st[1:, cv2.CC_STAT_WIDTH] >= 4 * np.maximum(st[1:, cv2.CC_STAT_HEIGHT], 1)) & \
+        (st[1:, cv2.CC_STAT_WIDTH] >= 3 * width)
+    return mask & ~flat[lab]
+
+
+def _word_mask(crop: dr.WordCrop, quad: Quad) -> tuple[np.ndarray, float]:
+    """The word's ink in crop px (neighbours and ruled lines out) and its stroke width estimate."""
+    raw = ink_mask(crop.image)
+    if not raw.any():
+        return raw, 0.0
+    q_crop = crop.page_to_crop.apply(quad.to_array())
+    m0 = _remove_rules(raw) & _quad_mask(raw.shape, q_crop, 3.0)
+    if not m0.any():
+        return m0, 0.0
+    width = float(estimate_style(crop.image, m0).width_px)
+    m = _remove_rules(raw) & _quad_mask(raw.shape, q_crop, max(2.0, 1.5 * width))
+    return _drop_thin_runs(m, width), width
+
+
+def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
+                    model_ink: dr.WordInk | None, threshold: float, mask: np.ndarray,
+                    width: float) -> tuple[Word, str | None]:
+    """Choose, refine, score and style one word's strokes; returns the Word and a problem note."""
+    img = crop.image
+    if not mask.any():
+        return Word((), quad, text, confidence, InkSource.TRACER, 0.0, True), "no ink in the word box"
+    cands: list[_Candidate] = []
+    note = None
+    if model_ink is not None and model_ink.strokes:
+        pts = [Stroke(crop.page_to_crop.apply(p), width=width) for p in model_ink.strokes if len(p)]
+        pts = _refine(pts, mask, width)
+        cands.append(_Candidate(pts, InkSource.MODEL, _fidelity(pts, mask, width)))
+        if model_ink.decoded.status in (dr.CAP, dr.REPEAT, dr.GARBAGE):
+            note = f"model output stopped by {model_ink.decoded.status}"
+    if not cands or cands[0].f1 < threshold:
+        traced = [Stroke(p, width=width) for p in trace_mask(mask, width) if len(p)]
+        cands.append(_Candidate(traced, InkSource.TRACER, _fidelity(traced, mask, width)))
+    best = max(cands, key=lambda c: c.f1)
+    if not best.strokes:
+        return Word((), quad, text, confidence, best.source, 0.0, True), "no strokes found"
+    colour = estimate_style(img, mask).color
+    to_page = crop.crop_to_page
+    width_page = max(0.5, width / max(crop.page_to_crop.scale_factor(), 1e-6))
+    strokes = [replace(s.mapped(to_page.apply), color=colour, width=width_page, time_measured=False)
+               for s in refine.synth_timestamps(best.strokes)]
+    return Word(tuple(strokes), quad, text, confidence, best.source, round(best.f1, 4),
+                best.f1 < threshold), note
+
+
+def _check(cancel: CancelToken | None) -> None:
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled("conversion cancelled")
+
+
+@dataclass(frozen=True)
+class _WordJob:
+    quad: Quad
+    text: str
+    confidence: float
+
+
+def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSet | None,
+                    config: PipelineConfig, warnings: list[str], cancel: CancelToken | None,
+                    stats: Counter) -> Generator[Progress, None, list[Word]]:
+    """Words in reading order; yields ("derender", done, total) after each chunk of words."""
+    derenderer = dr.Derenderer(models, batch_size=config.batch_size) if models is not None else None
+    spec = models.spec if models is not None else None
+    words: list[Word] = []
+    widths: list[float] = []
+    total = len(jobs)
+    yield Progress("derender", 0, total)
+    for c0 in range(0, total, CHUNK):
+        chunk = jobs[c0:c0 + CHUNK]
+        crops: list[dr.WordCrop | None] = []
+        for j in chunk:
+            try:
+                crops.append(dr.crop_word(image, j.quad, spec or _TRACER_SPEC))
+            except ValueError:
+                crops.append(None)
+        inks: dict[int, dr.WordInk] = {}
+        if derenderer is not None:
+            ok = [i for i, c in enumerate(crops) if c is not None]
+            texts = [chunk[i].text if chunk[i].confidence >= MIN_TEXT_CONFIDENCE else None for i in ok]
+            try:
+                for idx, res in derenderer.run([crops[i] for i in ok], texts, cancel):
+                    for k, r in zip(idx, res):
+                        inks[ok[k]] = r
+                        stats[r.decoded.status] += 1
+            except ModelError as e:
+                warnings.append(f"{e}; the remaining words use the geometric tracer")
+                derenderer = None
+        masks: list[tuple[np.ndarray, float] | None] = [
+            _word_mask(c, j.quad) if c is not None else None for j, c in zip(chunk, crops)]
+        widths.extend(w for m in masks if m is not None and m[1] > 0 for w in [m[1]])
+        page_width = float(np.median(widths)) if widths else 0.0
+        for i, (j, crop) in enumerate(zip(chunk, crops)):
+            _check(cancel)
+            if crop is None or masks[i] is None:
+                words.append(Word((), j.quad, j.text, j.confidence, InkSource.TRACER, 0.0, True))
+                stats["outside"] += 1
+                continue
+            mask, width = masks[i]
+            # one pen per page, mostly: a word's own estimate is noisy (few pixels, touching rulings)
+            if page_width > 0:
+                width = float(np.clip(width or page_width, 0.7 * page_width, 1.4 * page_width))
+            w, note = _word_from_crop(crop, j.quad, j.text, j.confidence, inks.get(i),
+                                      config.fidelity_threshold, mask, width)
+            if note:
+                stats[note] += 1
+            stats[w.source.value] += 1
+            words.append(w)
+        yield Progress("derender", len(words), total)
+    return words
+
+
+_TRACER_SPEC = dr.TokenSpec()  # canvas only matters to the model; crops still need one
+
+
+# --- drawings ----------------------------------------------------------------------------------------
+def _trace_drawings(image: np.ndarray, words: Sequence[Word], page_mask: np.ndarray | None) -> list[Stroke]:
+    """Ink outside every word box -> strokes (diagrams, arrows, underlines)."""
+    mask = page_mask if page_mask is not None else ink_mask(image)
+    mask = _remove_rules(mask, 0.25)  # rulings and grid lines are paper, not drawings
+    mask = _remove_rules(mask.T, 0.25).T
+    if not mask.any():
+        return []
+    cover = np.zeros(mask.shape, np.uint8)
+    for w in words:
+        q = w.quad.to_array()
+        h = max(4.0, 0.25 * np.linalg.norm(q[3] - q[0]))
+        grown = dr._expand_quad(q, h)
+        cv2.fillPoly(cover, [np.round(grown - 0.5).astype(np.int32).reshape(-1, 1, 2)], 1)
+    rest = mask & ~cover.astype(bool)
+    pen = [s.width for w in words for s in w.strokes[:1]]
+    rest = _drop_thin_runs(rest, float(np.median(pen)) if pen else 2.5)
+    # only blobs big enough to be drawn on purpose (not specks, paper texture or ruled-line bits)
+    n, lab, st, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=8)
+    min_side = max(12, int(0.01 * max(mask.shape)))
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        _x, _y, bw, bh, area = st[i]
+        keep[i] = max(bw, bh) >= min_side and area >= 2 * min_side and bw < 0.95 * mask.shape[1]
+    rest = keep[lab]
+    if not rest.any():
+        return []
+    style = estimate_style(image, rest)
+    out = []
+    for s in trace_mask(rest, style.width_px):
+        out.append(Stroke(s, color=style.color, width=style.width_px))
+    return out
+
+
+# --- the job -----------------------------------------------------------------------------------------
+def _summary_warnings(stats: Counter, n_words: int, models: ModelSet | None) -> list[str]:
+    out = []
+    for key, label in ((dr.CAP, "hit the token cap"), (dr.REPEAT, "were stopped by the repetition guard"),
+                       (dr.GARBAGE, "got unusable model output")):
+        if stats[key]:
+            out.append(f"{stats[key]} of {n_words} words {label}; their ink was checked against the photo")
+    if stats["no ink in the word box"]:
+        out.append(f"{stats['no ink in the word box']} word boxes contained no ink")
+    if stats["outside"]:
+        out.append(f"{stats['outside']} word boxes lay outside the page")
+    if models is not None and stats["tracer"]:
+        out.append(f"{stats['tracer']} of {n_words} words fell back to the geometric tracer")
+    return out
+
+
+def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = None,
+             cancel: CancelToken | None = None) -> Generator[Progress, None, PageResult]:
+    """Convert one photo. Yields Progress for load / page / segment / derender (per word) / check."""
+    config = config or PipelineConfig()
+    warnings: list[str] = []
+    timings: dict[str, float] = {}
+    stats: Counter = Counter()
+    t0 = time.perf_counter()
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - since, 4)
+        return now
+
+    yield Progress("load", 0, 1)
+    loaded = load_image(source)
+    t = lap("load", t0)
+    _check(cancel)
+    yield Progress("load", 1, 1)
+
+    models = _get_models(config, warnings)
+    t = lap("models", t)
+
+    page_meta: dict = {"layout": config.layout, "model": models.manifest.directory.name if models else None}
+    segmentation = None
+    page_image = None
+    if config.layout == "word":
+        image = loaded.image
+        h, w = image.shape[:2]
+        text, conf = _recognise_whole(image, config, warnings)
+        jobs = [_WordJob(Quad.from_rect(0, 0, w, h), text, conf)]
+        to_source = loaded.to_source
+        yield Progress("page", 1, 1)
+        yield Progress("segment", 1, 1)
+    else:
+        yield Progress("page", 0, 1)
+        from .page import prepare_page
+
+        segmenter = _segmenter(config)
+        # a photo of one line: no sheet to find, but still the upright turn and the lighting
+        page_image = prepare_page(loaded, find_sheet_enabled=config.layout != "line", segmenter=segmenter)
+        image = page_image.image
+        to_source = _page_to_source(page_image, loaded)
+        t = lap("page", t)
+        _check(cancel)
+        yield Progress("page", 1, 1)
+        yield Progress("segment", 0, 1)
+        segmentation = segmenter.segment(page_image)
+        jobs = [_WordJob(Quad.from_array(wb.quad), str(wb.text or ""), float(wb.confidence))
+                for wb in _reading_order(segmentation.words)]
+        if config.layout == "line" and not jobs:
+            h, w = image.shape[:2]
+            jobs = [_WordJob(Quad.from_rect(0, 0, w, h), "", 0.0)]
+        t = lap("segment", t)
+        _check(cancel)
+        yield Progress("segment", 1, 1)
+    if len(jobs) > config.max_words:
+        warnings.append(f"{len(jobs)} words found; only the first {config.max_words} were converted "
+                        f"(max_words)")
+        jobs = jobs[:config.max_words]
+    if not jobs:
+        warnings.append("no words found on the page")
+
+    words = yield from _derender_words(image, jobs, models, config, warnings, cancel, stats)
+    t = lap("derender", t)
+    warnings.extend(_summary_warnings(stats, len(words), models))
+
+    yield Progress("check", 0, 1)
+    drawings: list[Stroke] = []
+    if config.drawings and config.layout in ("auto", "page"):
+        _check(cancel)
+        drawings = _trace_drawings(image, words, getattr(segmentation, "ink", None))
+    t = lap("drawings", t)
+    h, w = image.shape[:2]
+    page_meta.update({
+        "to_source": to_source.matrix.tolist(),
+        "source_size": list(loaded.source_size),
+        "words_flagged": sum(1 for x in words if x.needs_review),
+        "ink_sources": dict(Counter(x.source.value for x in words)),
+    })
+    page = Page(w, h, tuple(words), tuple(drawings),
+                str(loaded.path) if loaded.path is not None else None, page_meta)
+    _check(cancel)
+    if config.debug_dir is not None:
+        _write_debug(Path(config.debug_dir), image, page, page_image, segmentation, loaded, warnings)
+        t = lap("debug", t)
+    timings["total"] = round(time.perf_counter() - t0, 4)
+    yield Progress("check", 1, 1)
+    return PageResult(page, image, tuple(warnings), timings)
+
+
+# --- helpers for layouts -----------------------------------------------------------------------------
+def _reading_order(words) -> list:
+    return sorted(words, key=lambda wb: getattr(wb, "order", 0))
+
+
+def _page_to_source(page_image, loaded) -> Transform:
+    """Upright page pixels -> the file's own pixels (for exporters that go back to the photo)."""
+    to_orig = getattr(page_image, "to_original", None)
+    if isinstance(to_orig, Transform):
+        # to_original maps page px -> the working image (the loaded image the page was found in)
+        return to_orig.then(loaded.to_source)
+    return loaded.to_source
+
+
+def _segmenter(config: PipelineConfig):
+    from .segment import Segmenter, default_segmenter
+
+    return default_segmenter() if config.threads == 2 else Segmenter(threads=config.threads)
+
+
+def _recognise_whole(image: np.ndarray, config: PipelineConfig, warnings: list[str]) -> tuple[str, float]:
+    """Text of a single-word photo from the recogniser, or ("", 0) when it cannot read it."""
+    try:
+        out = _segmenter(config).recognize([image])
+        if not out:
+            return "", 0.0
+        text, conf = out[0][0], out[0][1]
+        return str(text or "").strip(), float(conf or 0.0)
+    except (ImportError, InkLiftError) as e:
+        warnings.append(f"word text not recognised ({e}); the model runs without it")
+        return "", 0.0
+
+
+def _write_debug(d: Path, image, page: Page, page_image, segmentation, loaded, warnings: list[str]) -> None:
+    from .render import draw_strokes_mask
+
+    d.mkdir(parents=True, exist_ok=True)
+    stem = loaded.path.stem if loaded.path is not None else "page"
+    if page_image is not None and segmentation is not None:
+        try:
+            from .debug import write_debug_overlay
+
+            write_debug_overlay(page_image, segmentation, d / f"{stem}-segments.png")
+        except ImportError:
+            pass
+    faded = (image.astype(np.float32) * 0.35 + 255 * 0.65)
+    by_colour: dict[str, list[Stroke]] = {}
+    for s in page.all_strokes():
+        by_colour.setdefault(s.color, []).append(s)
+    for colour, strokes in by_colour.items():  # one coverage map per colour: fast on 2,000-word pages
+        a = draw_strokes_mask(strokes, image.shape[0], image.shape[1])[..., None]
+        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], np.float32)
+        faded = faded * (1 - a) + rgb * a
+    over = np.clip(faded + 0.5, 0, 255).astype(np.uint8)
+    for w in page.words:
+        if w.needs_review:
+            q = np.round(w.quad.to_array() - 0.5).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(over, [q], True, (230, 60, 30), 1)
+    tmp = d / f".{stem}-ink.png.part"
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(over, cv2.COLOR_RGB2BGR))
+    if ok:
+        tmp.write_bytes(buf.tobytes())
+        tmp.replace(d / f"{stem}-ink.png")
+    else:
+        warnings.append("debug overlay could not be encoded")
+
+
+# --- word mode for the evaluation harness ------------------------------------------------------------
+def derender_word_image(image_rgb: np.ndarray, text: str | None = None,
+                        config: PipelineConfig | None = None) -> Word:
+    """The whole image as one word (InkSight's word mode). ``text`` None: vanilla mode (no prefix)."""
+    config = replace(config or PipelineConfig(), layout="word")
+    warnings: list[str] = []
+    models = _get_models(config, warnings)
+    img = np.ascontiguousarray(np.asarray(image_rgb)[..., :3]) if np.asarray(image_rgb).ndim == 3 else \
+        np.ascontiguousarray(np.repeat(np.asarray(image_rgb)[..., None], 3, axis=2))
+    h, w = img.shape[:2]
+    job = _WordJob(Quad.from_rect(0, 0, w, h), text or "", 1.0 if text else 0.0)
+    gen = _derender_words(img, [job], models, config, warnings, None, Counter())
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value[0]

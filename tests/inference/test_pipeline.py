@@ -1,0 +1,120 @@
+"""run_page end to end on a generated page: tracer-only mode, a garbage model, cancellation, word mode."""
+
+import cv2
+import numpy as np
+import pytest
+
+from inference import derender as dr
+from inference.errors import Cancelled, InputError
+from inference.ink import InkSource
+from inference.jobs import CancelToken, Progress, run_job
+from inference.pipeline import PageResult, PipelineConfig, derender_word_image, run_page
+from tests.inference import toy_derender as toy
+from tests.inference.synthpage import make_page
+
+NO_MODEL = PipelineConfig(use_model=False)
+
+
+@pytest.fixture(scope="module")
+def small_page():
+    return make_page(np.random.default_rng(3), paper="ruled", perspective=False, rotation=0, shadow=False,
+                     blur=0.0, noise=1.0, jpeg=0, n_lines=3, page_size=(700, 300), line_spacing=60)
+
+
+@pytest.fixture(scope="module")
+def traced(small_page):
+    progress: list[Progress] = []
+    res = run_job(run_page(small_page.image, NO_MODEL), progress.append)
+    return res, progress
+
+
+def _ink_distance(image):
+    dark = image.min(axis=2) < 140  # the generated ink is dark, paper and rulings are light
+    return cv2.distanceTransform((~dark).astype(np.uint8), cv2.DIST_L2, 3)
+
+
+def test_tracer_only_page_has_words_with_strokes_on_the_ink(small_page, traced):
+    res, _ = traced
+    assert isinstance(res, PageResult)
+    page = res.page
+    assert (page.width, page.height) == (res.image.shape[1], res.image.shape[0])
+    assert any("no derender model" in w or "model disabled" in w for w in res.warnings)
+    assert len(page.words) >= 0.8 * len(small_page.texts)
+    with_ink = [w for w in page.words if w.strokes]
+    assert len(with_ink) >= 0.8 * len(small_page.texts)
+    dist = _ink_distance(res.image)
+    for w in with_ink:
+        assert w.source == InkSource.TRACER and w.fidelity is not None and w.fidelity > 0.6
+        xy = np.concatenate([s.xy for s in w.strokes])
+        ix = np.clip(xy.astype(int), 0, [page.width - 1, page.height - 1])
+        near = dist[ix[:, 1], ix[:, 0]] <= 2.5
+        assert near.mean() >= 0.9, (w.text, near.mean())
+        x0, _, x1, _ = w.quad.bounds()
+        assert xy[:, 0].min() >= x0 - 8 and xy[:, 0].max() <= x1 + 8
+        assert all(np.all(np.diff(s.t) > 0) for s in w.strokes if len(s) > 1)  # synthetic times
+        assert not any(s.time_measured for s in w.strokes)
+
+
+def test_progress_covers_every_stage_and_each_word(traced):
+    res, progress = traced
+    stages = [p.stage for p in progress]
+    for st in ("load", "page", "segment", "derender", "check"):
+        assert st in stages
+    last = [p for p in progress if p.stage == "derender"][-1]
+    assert last.done == last.total == len(res.page.words)
+    assert set(res.timings) >= {"load", "page", "segment", "derender", "total"}
+
+
+def test_cancel_mid_page_raises_and_returns_nothing(small_page):
+    tok = CancelToken()
+    job = run_page(small_page.image, NO_MODEL, tok)
+    with pytest.raises(Cancelled):
+        for p in job:
+            if p.stage == "derender":
+                tok.cancel()
+
+
+def test_garbage_model_falls_back_to_tracer_and_is_reported(small_page, tmp_path):
+    # canvases are ink maps in 0..1, so every row runs script 0: a never-ending walk of points
+    walk = [t for i in range(300) for t in (i % toy.SPEC.width, toy.SPEC.width + (i * 7) % toy.SPEC.height)]
+    d = toy.build(tmp_path, [toy.SPEC.text_prefix(None) + [toy.SPEC.stroke] + walk], max_len=48)
+    cfg = PipelineConfig(models_dir=d, threads=1, drawings=False)
+    res = run_job(run_page(small_page.image, cfg))
+    assert any("token cap" in w for w in res.warnings)
+    words = [w for w in res.page.words if w.strokes]
+    assert words and all(w.source == InkSource.TRACER for w in words)
+
+
+def test_corrupt_model_is_reported_not_fatal(small_page, tmp_path):
+    d = toy.build(tmp_path, [toy.SPEC.text_prefix(None) + toy.ink([(1, 1)]) + [toy.SPEC.eos]])
+    (d / "derender-encoder.onnx").write_bytes(b"not a model")
+    res = run_job(run_page(small_page.image, PipelineConfig(models_dir=d, drawings=False)))
+    assert any("derender-encoder" in w and "tracer" in w for w in res.warnings)
+    assert any(w.strokes for w in res.page.words)
+
+
+def test_word_mode_for_the_harness():
+    img = np.full((60, 160, 3), 245, np.uint8)
+    cv2.polylines(img, [np.array([[20, 40], [50, 15], [80, 40], [110, 15], [140, 40]], np.int32)], False,
+                  (30, 30, 30), 3, cv2.LINE_AA)
+    word = derender_word_image(img, "www", NO_MODEL)
+    assert word.text == "www" and word.strokes and word.source == InkSource.TRACER
+    xy = np.concatenate([s.xy for s in word.strokes])
+    assert xy[:, 0].min() < 30 and xy[:, 0].max() > 130  # the whole zigzag, in the image's own pixels
+    assert word.fidelity > 0.8
+
+
+def test_blank_image_gives_an_empty_page_with_a_warning():
+    res = run_job(run_page(np.full((200, 300, 3), 250, np.uint8), PipelineConfig(use_model=False,
+                                                                                  layout="line")))
+    assert not res.page.all_strokes()
+    assert res.warnings
+
+
+def test_bad_layout_is_an_input_error():
+    with pytest.raises(InputError):
+        PipelineConfig(layout="paragraph")
+
+
+def test_decoder_statuses_are_known():
+    assert {dr.EOS, dr.CAP, dr.REPEAT, dr.GARBAGE, dr.EMPTY} == {"eos", "cap", "repeat", "garbage", "empty"}
