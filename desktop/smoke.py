@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ def isolate_environment(root: Path) -> None:
         p = root / sub
         p.mkdir(parents=True, exist_ok=True)
         os.environ[var] = str(p)
+    os.environ["INKLIFT_CONFIG_DIR"] = str(root / "inklift")  # desktop/settings.py: settings + recovery
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     # Keep rapidocr/onnxruntime from trying anything clever with a network or a GPU.
     os.environ.setdefault("OMP_NUM_THREADS", "2")
@@ -225,8 +227,12 @@ def convert_sample(sample: Path, report: Report):
     if not words or strokes == 0:
         raise SmokeFailure(f"convert: {sample.name} gave {len(words)} words and {strokes} strokes "
                            "(expected ink: the sample is a handwritten page)")
-    report.add(f"convert {sample.name}: {page.width}x{page.height} px, {len(words)} words, {strokes} strokes "
-               f"(stages: {' > '.join(stages) or 'none reported'})")
+    sources = Counter(getattr(w.source, "value", str(w.source)) for w in words)
+    by_source = ", ".join(f"{n} {src}" for src, n in sorted(sources.items()))
+    report.add(f"convert {sample.name}: {page.width}x{page.height} px, {len(words)} words ({by_source}), "
+               f"{strokes} strokes (stages: {' > '.join(stages) or 'none reported'})")
+    for warning in getattr(result, "warnings", ()) or ():
+        print(f"  warn {warning}", flush=True)
     return result
 
 
@@ -309,15 +315,42 @@ def check_qt(sample: Path, svg: Path | None, settings_dir: Path, report: Report)
         renderer.render(painter)
         painter.end()
         rendered = ", svg export renders"
-    try:
-        import desktop.app  # noqa: F401  (a frozen build missing a GUI module fails here, not at a user's)
-        gui = "desktop.app imports"
-    except ImportError as e:
-        if getattr(e, "name", None) == "desktop.app":
-            gui = "desktop.app not in this build yet"
-        else:
-            raise SmokeFailure(f"qt: desktop.app fails to import: {e}") from e
+    gui = open_main_window(app)
     report.add(f"qt {platform}: jpeg/png plugins, sample {img.width()}x{img.height()}{rendered}; {gui}")
+    report.add(check_camera_support())
+
+
+def open_main_window(app) -> str:
+    """Build and show the real main window offscreen: a frozen build missing a GUI module or plugin fails
+    here rather than on a user's desk."""
+    try:
+        from desktop.mainwindow import MainWindow
+    except ModuleNotFoundError as e:
+        if e.name in ("desktop.mainwindow", "desktop.app"):
+            return "desktop main window not in this build yet"
+        raise SmokeFailure(f"qt: the desktop app fails to import: {e}") from e
+    win = MainWindow()
+    win.show()
+    app.processEvents()
+    title = win.windowTitle()
+    if not win.isVisible():
+        raise SmokeFailure("qt: the main window did not show")
+    win.hide()
+    win.deleteLater()
+    app.processEvents()
+    return f"main window {title!r} shows"
+
+
+def check_camera_support() -> str:
+    """QtMultimedia must be in a frozen bundle (the camera dialog needs it); a camera itself need not be."""
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError as e:
+        if getattr(sys, "frozen", False):
+            raise SmokeFailure(f"camera: QtMultimedia is missing from the bundle ({e})") from e
+        return f"camera: QtMultimedia not installed in this environment ({e}); the camera dialog is disabled"
+    cameras = QMediaDevices.videoInputs()
+    return f"camera: QtMultimedia loads, {len(cameras)} camera(s) found"
 
 
 # ---------------------------------------------------------------- main

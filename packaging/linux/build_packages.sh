@@ -4,10 +4,13 @@
 #   dist/inklift_<ver>_amd64.deb              /opt/inklift + /usr/bin/inklift-desktop, /usr/bin/inklift,
 #                                             desktop entry and icons
 # Usage: packaging/linux/build_packages.sh [--tar-only|--deb-only]
+# Env: INKLIFT_BUNDLE (default dist/InkLift), INKLIFT_PKG_OUT (default dist)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-BUNDLE=$ROOT/dist/InkLift
+BUNDLE=${INKLIFT_BUNDLE:-$ROOT/dist/InkLift}   # overridable for tests/packaging
+OUT=${INKLIFT_PKG_OUT:-$ROOT/dist}
+mkdir -p "$OUT"
 HERE=$ROOT/packaging/linux
 [ -x "$BUNDLE/InkLift" ] || { echo "build_packages: $BUNDLE/InkLift missing; run 'make bundle' first" >&2; exit 1; }
 VERSION=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' pyproject.toml | head -1)
@@ -33,8 +36,8 @@ if [ "$want_tar" = 1 ]; then
   install -m 644 "$ICON_SVG" "$top/inklift.svg"
   install -m 644 "$ICON_PNG" "$top/inklift.png"
   install -m 755 "$HERE/install-desktop-entry.sh" "$top/install-desktop-entry.sh"
-  tar -C "$STAGE/tar" --owner=0 --group=0 --numeric-owner -czf "$ROOT/dist/$name.tar.gz" "$name"
-  echo "built dist/$name.tar.gz ($(du -h "$ROOT/dist/$name.tar.gz" | cut -f1))"
+  tar -C "$STAGE/tar" --owner=0 --group=0 --numeric-owner -czf "$OUT/$name.tar.gz" "$name"
+  echo "built $OUT/$name.tar.gz ($(du -h "$OUT/$name.tar.gz" | cut -f1))"
 fi
 
 if [ "$want_deb" = 1 ]; then
@@ -59,7 +62,7 @@ if [ "$want_deb" = 1 ]; then
       "$HERE/control.in" > "$pkg/DEBIAN/control"
   install -m 755 "$HERE/postinst" "$pkg/DEBIAN/postinst"
   install -m 755 "$HERE/postinst" "$pkg/DEBIAN/postrm"
-  deb=$ROOT/dist/inklift_${VERSION}_${ARCH_DEB}.deb
+  deb=$OUT/inklift_${VERSION}_${ARCH_DEB}.deb
   dpkg-deb --root-owner-group -Zxz -z6 --build "$pkg" "$deb" >/dev/null
-  echo "built dist/$(basename "$deb") ($(du -h "$deb" | cut -f1), installed ${installed_kb} KiB)"
+  echo "built $deb ($(du -h "$deb" | cut -f1), installed ${installed_kb} KiB)"
 fi
