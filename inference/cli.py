@@ -3,8 +3,8 @@
     inklift convert INPUT... -o OUTDIR [--format inkml,svg,xopp] [--layout auto|page|line|word] [--json]
     inklift --version
 
-Inputs are photos (run through the engine, ``inference.pipeline.run_page``) or InkML files (format
-conversion). Outputs are ``OUTDIR/<input stem>.<format>``. ``--json`` prints one JSON object per input on
+Inputs are photos (run through the engine, ``inference.pipeline.run_page``), InkML files or SVGs that
+InkLift wrote (format conversion). Outputs are ``OUTDIR/<input stem>.<format>``. ``--json`` prints one JSON object per input on
 stdout; otherwise progress goes to stderr. Exit codes (a contract other tools rely on): 0 every input
 converted, 2 usage error, 3 some input could not be read or converted (the others still were). Errors are
 one clear line each on stderr, never a traceback.
@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("convert", help="convert photos or InkML files to InkML, SVG, Xournal++ or PNG",
                        description="Convert photos (through the engine) or InkML files. Outputs are named "
                                    "after each input: OUTDIR/<stem>.<format>.")
-    c.add_argument("inputs", nargs="+", metavar="INPUT", help="photo (jpg, png, ...) or .inkml file")
+    c.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="photo (jpg, png, ...), .inkml file, or an .svg that InkLift wrote")
     c.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR", type=Path,
                    help="folder for the outputs (created if missing)")
     c.add_argument("--format", type=_formats, default=list(DEFAULT_FORMATS), metavar="FMT[,FMT...]",
@@ -95,6 +96,8 @@ def _kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in INK_SUFFIXES:
         return "inkml"
+    if suffix == ".svg":
+        return "svg"
     if suffix in IMAGE_SUFFIXES:
         return "image"
     try:
@@ -133,7 +136,7 @@ def _run_image(path: Path, args, on_progress: Callable[[Progress], None],
 
 def _convert_one(path: Path, args, on_progress: Callable[[Progress], None],
                  cancel: CancelToken) -> dict:
-    from .formats import EXPORTERS, export_page, read_inkml
+    from .formats import EXPORTERS, export_page, read_inkml, read_svg
 
     t0 = time.perf_counter()
     if not path.exists():
@@ -141,9 +144,9 @@ def _convert_one(path: Path, args, on_progress: Callable[[Progress], None],
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
     kind = _kind(path)
-    if kind == "inkml":
-        on_progress(Progress("read", 0, 1, "reading InkML"))
-        page, image, warnings = read_inkml(path), None, []
+    if kind in ("inkml", "svg"):
+        on_progress(Progress("read", 0, 1, f"reading {kind}"))
+        page, image, warnings = (read_inkml if kind == "inkml" else read_svg)(path), None, []
         on_progress(Progress("read", 1, 1, "read"))
     else:
         page, image, warnings = _run_image(path, args, on_progress, cancel)

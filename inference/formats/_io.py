@@ -51,6 +51,13 @@ def num(v: float, digits: int | None = None) -> str:
     return np.format_float_positional(float(v), precision=digits, unique=True, trim="-")
 
 
+def nums(arr: np.ndarray) -> list[str]:
+    """:func:`num` for every value of a float32 array (iterating numpy scalars skips a conversion: ~4x
+    faster than calling ``num`` per value, which matters for pages with 100k+ points)."""
+    ffp = np.format_float_positional
+    return [ffp(v, unique=True, trim="-") for v in np.asarray(arr, dtype=np.float32).ravel()]
+
+
 def num64(v: float) -> str:
     """Shortest positional text that reads back to the same float64."""
     return np.format_float_positional(float(v), unique=True, trim="-")

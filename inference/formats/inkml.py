@@ -38,7 +38,7 @@ from lxml import etree
 from .. import __version__
 from ..errors import FormatError
 from ..ink import DEFAULT_COLOR, DEFAULT_WIDTH, InkSource, Page, Quad, Stroke, Word, ink_bounds
-from ._io import atomic_write, num, num64
+from ._io import atomic_write, num64, nums
 from ._safexml import MAX_ABS_COORD, MAX_POINTS, MAX_TRACES, local, parse_xml, read_bounded
 
 NS = "http://www.w3.org/2003/InkML"
@@ -91,7 +91,8 @@ def _trace_format(parent: etree._Element, xml_id: str | None) -> None:
 
 
 def _trace_text(stroke: Stroke) -> str:
-    return ", ".join(f"{num(x)} {num(y)} {num(t)}" for x, y, t in stroke.points.tolist())
+    v = nums(stroke.points)
+    return ", ".join(f"{v[i]} {v[i + 1]} {v[i + 2]}" for i in range(0, len(v), 3))
 
 
 def to_inkml_tree(page: Page) -> etree._ElementTree:

@@ -28,7 +28,7 @@ import svgwrite
 from .. import __version__
 from ..errors import FormatError
 from ..ink import DEFAULT_COLOR, DEFAULT_WIDTH, InkSource, Page, Quad, Stroke, Word, ink_bounds
-from ._io import atomic_write, num, num64
+from ._io import atomic_write, num, num64, nums
 from ._safexml import MAX_ABS_COORD, MAX_POINTS, MAX_TRACES, local, parse_xml, read_bounded
 from .inkml import xml_text
 
@@ -42,8 +42,8 @@ def _path_d(stroke: Stroke) -> str:
         # a dot: a zero-length segment draws a round cap in every renderer we know; make it tiny instead
         x, y = xy[0].tolist()
         return f"M{num(x)} {num(y)}L{num(x + 0.01)} {num(y)}"
-    pts = [f"{num(x)} {num(y)}" for x, y in xy.tolist()]
-    return "M" + pts[0] + "L" + " ".join(pts[1:])
+    v = nums(xy)
+    return f"M{v[0]} {v[1]}L" + " ".join(v[2:])
 
 
 def _data_uri(image: np.ndarray, fmt: str) -> str:
@@ -63,7 +63,7 @@ def _data_uri(image: np.ndarray, fmt: str) -> str:
 def _stroke_path(dwg: svgwrite.Drawing, s: Stroke) -> svgwrite.path.Path:
     p = dwg.path(d=_path_d(s), fill="none", stroke=s.color, stroke_width=num64(s.width),
                  stroke_linecap="round", stroke_linejoin="round")
-    p["data-t"] = " ".join(num(t) for t in s.t.tolist())
+    p["data-t"] = " ".join(nums(s.t))
     if s.time_measured:
         p["data-time-measured"] = "true"
     return p

@@ -76,7 +76,7 @@ def xopp_tree(pages: Sequence[Page], images: Sequence[np.ndarray | None] | None 
                 xy = np.vstack([xy, xy + [0.01, 0.0]])
             el = etree.SubElement(ink, "stroke", tool="pen", color=s.color.upper() + "FF",
                                   width=num64(round(s.width * k, 4)))
-            el.text = " ".join(_pt(v) for v in xy.ravel())
+            el.text = " ".join([f"{v:.3f}" for v in xy.ravel().tolist()])  # 1/1000 pt is plenty
     return etree.ElementTree(root)
 
 

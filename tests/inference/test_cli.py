@@ -41,6 +41,16 @@ def test_converts_the_sample_to_every_default_format_with_json(tmp_path, capsys)
     assert err == ""  # --json: no progress chatter
 
 
+def test_our_svg_converts_back(tmp_path, capsys):
+    code, _, _ = run(capsys, "convert", SAMPLE, "-o", tmp_path / "a", "--format", "svg")
+    assert code == 0
+    code, out, err = run(capsys, "convert", tmp_path / "a" / "sample.svg", "-o", tmp_path / "b",
+                         "--format", "inkml", "--json")
+    assert code == 0, err
+    assert json.loads(out)["kind"] == "svg"
+    assert read_inkml(tmp_path / "b" / "sample.inkml") == read_inkml(SAMPLE)
+
+
 def test_progress_goes_to_stderr_without_json(tmp_path, capsys):
     code, out, err = run(capsys, "convert", SAMPLE, "-o", tmp_path, "--format", "svg")
     assert code == 0 and out == ""
