@@ -78,7 +78,7 @@ class StrokeItem(QGraphicsPathItem):
 
     def set_look(self, color: QColor, selected: bool) -> None:
         self.base_color, self.selected = color, selected
-        pen = QPen(SELECT_COLOR if selected else color, self.stroke.width * (1.6 if selected else 1.0))
+        pen = QPen(SELECT_COLOR if selected else color, self.stroke.width * (1.3 if selected else 1.0))
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         pen.setCosmetic(False)
@@ -354,9 +354,14 @@ class InkView(QGraphicsView):
             self.fitInView(QRectF(0, 0, w, h).adjusted(-10, -10, 10, 10), Qt.AspectRatioMode.KeepAspectRatio)
             self.zoomChanged.emit(self.zoom())
 
-    def zoom_to_rect(self, rect: QRectF, highlight: bool = True) -> None:
-        pad = max(rect.width(), rect.height()) * 0.6 + 20
-        self.fitInView(rect.adjusted(-pad, -pad, pad, pad), Qt.AspectRatioMode.KeepAspectRatio)
+    def zoom_to_rect(self, rect: QRectF, highlight: bool = True, max_zoom: float = 2.0) -> None:
+        """Show ``rect`` with its surroundings (a few word-heights of context), never zoomed past max_zoom."""
+        pad_x = max(rect.width() * 0.5, rect.height() * 4, 60)
+        pad_y = max(rect.height() * 2, 40)
+        self.fitInView(rect.adjusted(-pad_x, -pad_y, pad_x, pad_y), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > max_zoom:
+            self.set_zoom(max_zoom)
+            self.centerOn(rect.center())
         self.zoomChanged.emit(self.zoom())
         if highlight:
             self._highlight.setRect(rect.adjusted(-4, -4, 4, 4))

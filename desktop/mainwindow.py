@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.view.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
         self.view.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.view.selectionChanged.connect(self._update_actions)
+        self.view.selectionChanged.connect(self._selection_message)
 
         self.autosaver = Autosaver(self.doc, self.io_jobs, self.settings.get("autosave_minutes"), self)
         self.autosaver.saved.connect(lambda _p: self.statusBar().showMessage("Autosaved", 2000))
@@ -306,6 +307,17 @@ class MainWindow(QMainWindow):
         self.a_save_as.setEnabled(len(self.doc.pages) > 0)
         self.empty_hint.setVisible(not self.doc.pages)
         self._place_overlays()
+
+    def _selection_message(self) -> None:
+        refs = self.view.selected_refs()
+        if refs:
+            words = len({r.word for r in refs if r.word >= 0})
+            n = len(refs)
+            self.statusBar().showMessage(
+                f"{n} stroke{'s' * (n != 1)} selected" + (f" in {words} word{'s' * (words != 1)}" if words else "")
+                + " — Delete removes, Ctrl+Shift+M smooths, drag to move", 0)
+        else:
+            self.statusBar().clearMessage()
 
     def _place_overlays(self) -> None:
         self.empty_hint.setGeometry(self.view.rect())

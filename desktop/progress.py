@@ -4,11 +4,14 @@ Cancel button that cancels every visible job."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from .jobs import JobManager
 
 SHOW_AFTER_MS = 500
+STAGES = {"load": "reading the photo", "page": "finding the page", "segment": "finding words",
+          "derender": "converting words", "check": "checking words", "drawings": "tracing drawings",
+          "write": "writing", "export": "exporting", "save": "saving"}
 
 
 class ProgressWidget(QWidget):
@@ -17,11 +20,12 @@ class ProgressWidget(QWidget):
         self.managers = managers
         self.label = QLabel()
         self.bar = QProgressBar()
-        self.bar.setMaximumWidth(220)
+        self.bar.setFixedWidth(180)
         self.bar.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the running conversion or export (Esc)")
         self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.label)
@@ -52,9 +56,14 @@ class ProgressWidget(QWidget):
             self.label.setText(f"{j.label}: starting…{more}")
             self.bar.setRange(0, 0)
         else:
-            msg = p.message or p.stage
+            stage = STAGES.get(p.stage, p.stage)
+            finished = p.total > 0 and p.done >= p.total
+            if finished:  # the next stage has started but not reported yet
+                msg = f"{stage} done, working…"
+            else:
+                msg = p.message or (f"{stage} {p.done}/{p.total}" if p.total > 0 else stage)
             self.label.setText(f"{j.label}: {msg}{more}")
-            if p.total > 0:
+            if p.total > 0 and not finished:
                 self.bar.setRange(0, 1000)
                 self.bar.setValue(int(1000 * p.fraction))
             else:
