@@ -1,9 +1,10 @@
 """Xournal++ ``.xopp`` export: gzipped XML, ``fileversion="4"`` (what Xournal++ 1.1+ writes).
 
-Scale: a photo has pixels, a Xournal++ page has points (1/72 in). We make every page A4-wide
-(595.276 pt) and keep the photo's aspect ratio, so a 4000 px photo does not become a metre-wide page and
-the note prints on A4 at its natural size; stroke widths scale with it (``pt_per_px`` = 595.276 / width).
-Pass ``page_width_pt`` to choose another width (e.g. ``width * 72 / 96`` for CSS-pixel scale).
+Scale: a photo has pixels, a Xournal++ page has points (1/72 in). A photo pixel counts as a CSS pixel
+(72/96 pt), except that pages wider than A4 (595.276 pt) are shrunk to A4 width: a 4000 px phone photo of
+a sheet becomes an A4-wide page instead of a metre-wide one, and a small crop of one line is not blown up.
+The aspect ratio is kept and stroke widths scale with the page (:func:`pt_per_px`). Pass
+``page_width_pt`` to force a width.
 
 Each page gets a plain white background, an optional ``Photo`` layer holding the photo as an embedded
 ``<image>`` (base64 PNG, downscaled to about 150 dpi; self-contained, no side files), and an ``Ink``
@@ -50,6 +51,13 @@ def _photo_png(image: np.ndarray, width_pt: float) -> str:
     return base64.b64encode(buf.tobytes()).decode("ascii")
 
 
+def pt_per_px(page: Page, page_width_pt: float | None = None) -> float:
+    """Points per page pixel on the .xopp page."""
+    if page_width_pt:
+        return page_width_pt / page.width
+    return min(72.0 / 96.0, A4_WIDTH_PT / page.width)
+
+
 def xopp_tree(pages: Sequence[Page], images: Sequence[np.ndarray | None] | None = None,
               page_width_pt: float | None = None, title: str = "InkLift") -> etree._ElementTree:
     if not pages:
@@ -60,8 +68,8 @@ def xopp_tree(pages: Sequence[Page], images: Sequence[np.ndarray | None] | None 
     root = etree.Element("xournal", creator="InkLift", fileversion="4")
     etree.SubElement(root, "title").text = xml_text(title)
     for page, image in zip(pages, images):
-        width_pt = page_width_pt or A4_WIDTH_PT
-        k = width_pt / page.width  # pt per page px
+        k = pt_per_px(page, page_width_pt)
+        width_pt = page.width * k
         p = etree.SubElement(root, "page", width=_pt(width_pt), height=_pt(page.height * k))
         etree.SubElement(p, "background", type="solid", color="#ffffffff", style="plain")
         if image is not None:

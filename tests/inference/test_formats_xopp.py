@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from inference.errors import FormatError
-from inference.formats.xopp import A4_WIDTH_PT, write_xopp, xopp_bytes
+from inference.formats.xopp import A4_WIDTH_PT, pt_per_px, write_xopp, xopp_bytes
 from inference.ink import Page, Quad, Stroke, Word
 
 
@@ -46,7 +46,8 @@ def test_structure_gzip_fileversion_page_size_and_strokes():
     root = _xml(xopp_bytes(page))
     assert root.tag == "xournal" and root.get("fileversion") == "4" and root.get("creator") == "InkLift"
     (p,) = root.findall("page")
-    scale = A4_WIDTH_PT / page.width
+    scale = A4_WIDTH_PT / page.width  # 1200 px is wider than A4 at 96 px/in: fitted to A4 width
+    assert pt_per_px(page) == pytest.approx(scale)
     assert float(p.get("width")) == pytest.approx(A4_WIDTH_PT, abs=1e-3)
     assert float(p.get("height")) == pytest.approx(page.height * scale, abs=1e-3)
     bg = p.find("background")
@@ -71,6 +72,14 @@ def test_photo_layer_is_embedded_png_under_the_ink():
     img = layers[0].find("image")
     assert float(img.get("right")) == pytest.approx(A4_WIDTH_PT, abs=1e-3)
     assert img.text.startswith("iVBORw0KGgo")  # base64 of the PNG signature
+
+
+def test_scale_is_css_pixels_but_never_wider_than_a4():
+    assert pt_per_px(Page(400, 100)) == 0.75  # a small crop keeps its natural size
+    assert pt_per_px(Page(4000, 3000)) * 4000 == pytest.approx(A4_WIDTH_PT)
+    assert pt_per_px(Page(400, 100), page_width_pt=800) == 2.0
+    p = _xml(xopp_bytes(Page(400, 100), page_width_pt=800)).find("page")
+    assert (p.get("width"), p.get("height")) == ("800", "200")
 
 
 def test_needs_a_page():
@@ -119,8 +128,8 @@ def test_xournalpp_opens_a_multi_page_document(tmp_path):
     boxes = _pdf_pages(_xournal_pdf(tmp_path, path))
     assert len(boxes) == 3
     for (w, h), page in zip(boxes, pages):
-        assert w == pytest.approx(A4_WIDTH_PT, abs=0.01)
-        assert h == pytest.approx(page.height * A4_WIDTH_PT / page.width, abs=0.01)
+        k = pt_per_px(page)
+        assert (w, h) == (pytest.approx(page.width * k, abs=0.01), pytest.approx(page.height * k, abs=0.01))
 
 
 def test_xournalpp_draws_every_stroke_and_the_photo(tmp_path):
