@@ -39,6 +39,8 @@ EXPORTERS: dict[str, Exporter] = {
     "png": Exporter("png", ".png", "PNG image of the ink", png_bytes),
 }
 
+FORMATS: tuple[str, ...] = tuple(EXPORTERS)  # names for menus and --format, in display order
+
 IMPORTERS: dict[str, Callable[[str | os.PathLike | bytes], Page]] = {
     "inkml": read_inkml,
     "svg": read_svg,
@@ -76,6 +78,7 @@ def import_page(path: str | os.PathLike) -> Page:
 
 __all__ = [
     "EXPORTERS",
+    "FORMATS",
     "IMPORTERS",
     "Exporter",
     "atomic_write",

@@ -533,8 +533,10 @@ def _walk(doc: _Doc, root: etree._Element) -> tuple[list[_RawWord], list[_RawStr
                 if ref:
                     views.append(ref)
                     referenced.add(ref)
-        if own or views:
-            words.append(_RawWord(own, _annotations(el)))
+        ann = _annotations(el)
+        # a word of ours may have lost all its strokes (erased) yet keep its box and text
+        if own or views or _P + "quad" in ann:
+            words.append(_RawWord(own, ann))
             words[-1].ann["__views__"] = " ".join(views)
 
     ctx = doc.current_ctx
@@ -558,7 +560,7 @@ def _walk(doc: _Doc, root: etree._Element) -> tuple[list[_RawWord], list[_RawStr
             if ref in by_id:
                 w.strokes.append(by_id[ref])
     drawings = [rs for tid, rs in loose if not (tid and tid in referenced)]
-    return [w for w in words if w.strokes], drawings, _annotations(root)
+    return [w for w in words if w.strokes or _P + "quad" in w.ann], drawings, _annotations(root)
 
 
 def _bool(v: str, what: str) -> bool:

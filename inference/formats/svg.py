@@ -213,9 +213,9 @@ def page_from_svg_root(root, what: str) -> Page:
         if tag == "g" and el.get("class") == "word":
             wwhat = f"{what}: word {len(words) + 1}"
             strokes = tuple(_read_path(p, wwhat, budget) for p in el if local(p.tag) == "path")
-            if not strokes:
-                continue
             qv = _floats(el.get("data-quad", ""), wwhat)
+            if not strokes and len(qv) != 8:
+                continue
             quad = Quad.from_array(qv) if len(qv) == 8 else Quad.from_rect(*ink_bounds(strokes))
             title = next((c.text or "" for c in el if local(c.tag) == "title"), "")
             src = el.get("data-source", InkSource.IMPORTED.value)

@@ -76,9 +76,11 @@ def test_round_trip_keeps_every_field(tmp_path):
     assert back.meta == page.meta
 
 
-def test_empty_page_round_trips():
+def test_empty_page_and_word_without_strokes_round_trip():
     page = Page(640, 480)
     assert read_inkml(inkml_bytes(page)) == page
+    erased = Page(640, 480, (Word((), Quad.from_rect(1, 2, 30, 40), text="gone", reviewed=True),))
+    assert read_inkml(inkml_bytes(erased)) == erased
 
 
 def test_control_characters_in_text_are_dropped_not_fatal():

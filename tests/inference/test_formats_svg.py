@@ -100,6 +100,8 @@ def test_reimport_of_our_svg_is_exact():
     page = sample_page()
     back = read_svg(svg_bytes(page))
     assert back == page
+    erased = Page(64, 64, (Word((), Quad.from_rect(1, 2, 30, 40), text="gone"),), (Stroke([[3, 3]]),))
+    assert read_svg(svg_bytes(erased)) == erased
 
 
 def test_svg_reader_refuses_hostile_and_foreign_input():
