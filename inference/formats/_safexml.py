@@ -39,8 +39,8 @@ def read_bounded(source: str | os.PathLike | bytes, what: str, max_bytes: int = 
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         if len(data) > max_bytes:
-            raise FormatError(f"{what}: document is {len(data) / 1e6:.0f} MB, more than the "
-                              f"{max_bytes / 1e6:.0f} MB we accept")
+            raise FormatError(f"{what}: document is {len(data) / 2**20:.0f} MB, more than the "
+                              f"{max_bytes / 2**20:.0f} MB we accept")
         return data
     path = Path(source)
     try:
@@ -48,8 +48,8 @@ def read_bounded(source: str | os.PathLike | bytes, what: str, max_bytes: int = 
         if not path.is_file():
             raise FormatError(f"{path}: not a regular file")
         if size > max_bytes:
-            raise FormatError(f"{path}: file is {size / 1e6:.0f} MB, more than the "
-                              f"{max_bytes / 1e6:.0f} MB we accept")
+            raise FormatError(f"{path}: file is {size / 2**20:.0f} MB, more than the "
+                              f"{max_bytes / 2**20:.0f} MB we accept")
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)  # the file may grow between stat and read
     except FileNotFoundError:
@@ -57,7 +57,7 @@ def read_bounded(source: str | os.PathLike | bytes, what: str, max_bytes: int = 
     except OSError as exc:
         raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
-        raise FormatError(f"{path}: file is more than the {max_bytes / 1e6:.0f} MB we accept")
+        raise FormatError(f"{path}: file is more than the {max_bytes / 2**20:.0f} MB we accept")
     return data
 
 

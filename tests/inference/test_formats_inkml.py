@@ -327,9 +327,9 @@ def test_garbage_is_refused(data):
 
 def test_oversize_file_is_refused_before_parsing(tmp_path):
     big = tmp_path / "big.inkml"
-    with open(big, "wb") as fh:  # sparse: 60 MB on paper, nothing on disk
-        fh.truncate(60 * 1024 * 1024)
-    with pytest.raises(FormatError, match="MB"):
+    with open(big, "wb") as fh:  # sparse: 500 MB on paper, nothing on disk
+        fh.truncate(500 * 1024 * 1024)
+    with pytest.raises(FormatError, match="500 MB, more than the 50 MB we accept"):
         read_inkml(big)
 
 
