@@ -143,6 +143,10 @@ def _convert_one(path: Path, args, on_progress: Callable[[Progress], None],
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
+    targets = [(fmt, args.output_dir / f"{path.stem}{EXPORTERS[fmt].suffix}") for fmt in args.format]
+    for fmt, out in targets:  # checked before any work: a refused input writes nothing
+        if out.resolve() == path.resolve():
+            raise InputError(f"{path}: writing {fmt} would overwrite the input; choose another -o")
     kind = _kind(path)
     if kind in ("inkml", "svg"):
         on_progress(Progress("read", 0, 1, f"reading {kind}"))
@@ -156,10 +160,7 @@ def _convert_one(path: Path, args, on_progress: Callable[[Progress], None],
     except OSError as exc:
         raise InputError(f"{args.output_dir}: cannot create the output folder ({exc.strerror or exc})") \
             from None
-    for i, fmt in enumerate(args.format):
-        out = args.output_dir / f"{path.stem}{EXPORTERS[fmt].suffix}"
-        if out.resolve() == path.resolve():
-            raise InputError(f"{path}: writing {fmt} would overwrite the input; choose another -o")
+    for i, (fmt, out) in enumerate(targets):
         on_progress(Progress("write", i, len(args.format), out.name))
         export_page(page, out, fmt, image=image if args.photo else None)
         outputs.append(str(out))
@@ -198,11 +199,16 @@ def _convert(args) -> int:
     cancel = CancelToken()
     failed = 0
     n = len(args.inputs)
+    stems: dict[str, Path] = {}
     for i, raw in enumerate(args.inputs, 1):
         path = Path(raw)
         show = (lambda p: None) if args.json else _progress_printer(path.name, i, n)
         t0 = time.perf_counter()
         try:
+            if path.stem in stems:  # outputs are named after the stem: never overwrite an earlier input's
+                raise InputError(f"{path}: has the same name as {stems[path.stem]}, so its outputs would "
+                                 "overwrite those; convert it into another folder")
+            stems[path.stem] = path
             summary = _convert_one(path, args, show, cancel)
         except KeyboardInterrupt:
             cancel.cancel()

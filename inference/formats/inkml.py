@@ -176,12 +176,6 @@ class _Channel:
 class _Format:
     channels: list[_Channel]
 
-    def index(self, name: str) -> int | None:
-        for i, c in enumerate(self.channels):
-            if c.name == name:
-                return i
-        return None
-
 
 _DEFAULT_FORMAT = _Format([_Channel("X"), _Channel("Y")])
 

@@ -101,8 +101,19 @@ def test_never_overwrites_its_input(tmp_path, capsys):
     src = tmp_path / "note.inkml"
     write_inkml(Page(10, 10, (), (Stroke([[1, 1], [5, 5]]),)), src)
     before = src.read_bytes()
-    code, _, err = run(capsys, "convert", src, "-o", tmp_path, "--format", "inkml")
+    code, _, err = run(capsys, "convert", src, "-o", tmp_path, "--format", "svg,inkml")
     assert code == 3 and "overwrite" in err and src.read_bytes() == before
+    assert not (tmp_path / "note.svg").exists()  # refused before anything was written
+
+
+def test_inputs_with_the_same_name_do_not_overwrite_each_other(tmp_path, capsys):
+    other = tmp_path / "elsewhere" / "sample.inkml"
+    other.parent.mkdir()
+    write_inkml(Page(10, 10, (), (Stroke([[1, 1], [5, 5]]),)), other)
+    code, out, err = run(capsys, "convert", SAMPLE, other, "-o", tmp_path / "o", "--format", "inkml", "--json")
+    assert code == 3 and "same name" in err
+    assert [json.loads(x)["status"] for x in out.splitlines()] == ["ok", "error"]
+    assert read_inkml(tmp_path / "o" / "sample.inkml") == read_inkml(SAMPLE)
 
 
 def test_version(capsys):
