@@ -435,6 +435,8 @@ def _stroke_from_trace(doc: _Doc, el: etree._Element, ctx: _Context, brush_ref: 
     doc.traces += 1
     if doc.traces > MAX_TRACES:
         raise FormatError(f"{doc.what}: more than {MAX_TRACES} traces")
+    if el.get("type") == "penUp":
+        return None  # hover data: where the pen moved in the air, not ink
     tctx = _resolve_context(doc, _ref(el.get("contextRef"))) if el.get("contextRef") else ctx
     fmt = tctx.fmt or _DEFAULT_FORMAT
     text = el.text or ""
@@ -534,9 +536,15 @@ def _walk(doc: _Doc, root: etree._Element) -> tuple[list[_RawWord], list[_RawStr
             words[-1].ann["__views__"] = " ".join(views)
 
     ctx = doc.current_ctx
+    if "DefaultTraceFormat" in doc.formats:  # InkML's name for the format of traces that name none
+        ctx = doc.current_ctx = _Context(fmt=doc.formats["DefaultTraceFormat"])
     for c in root:
         tag = local(c.tag)
-        if tag == "context":
+        if tag == "traceFormat":
+            # not in the 1.0 schema, but older files (CROHME, the 2006 drafts) set the format like this
+            ctx = doc.current_ctx = _Context(fmt=_parse_format(c), brush=ctx.brush,
+                                             synthetic_time=ctx.synthetic_time)
+        elif tag == "context":
             ctx = _resolve_context(doc, _ref(c.get("contextRef"))) if c.get("contextRef") else ctx
             own = _parse_context(doc, c)
             ctx = _Context(fmt=own.fmt or ctx.fmt, brush=own.brush or ctx.brush,

@@ -175,6 +175,22 @@ def test_channels_in_any_order_with_units():
     assert s.time_measured and s.t.tolist() == [0, 250]  # seconds -> ms, relative to the start
 
 
+def test_top_level_trace_format_and_pen_up_traces():
+    # CROHME-style: <traceFormat> straight under <ink>; penUp traces are hover, not ink
+    body = ('<traceFormat><channel name="Y"/><channel name="X"/></traceFormat>'
+            '<trace>20 10, 21 11</trace><trace type="penUp">5 5, 90 90</trace>')
+    page = read_inkml(_ink(body))
+    assert [s.xy.tolist() for s in page.drawings] == [[[10, 20], [11, 21]]]
+    assert page.width < 90
+
+
+def test_default_trace_format_by_name():
+    body = ('<definitions><traceFormat xml:id="DefaultTraceFormat"><channel name="X"/><channel name="Y"/>'
+            '<channel name="T"/></traceFormat></definitions><trace>1 2 100, 3 4 150</trace>')
+    (s,) = read_inkml(_ink(body)).drawings
+    assert s.time_measured and s.t.tolist() == [0, 50]
+
+
 def test_inksight_comma_variant_with_document_text():
     body = ('<annotation type="textField">hello</annotation>'
             '<trace>10,20 30,40 50,60</trace><trace>12.5,22 13,23</trace>')
