@@ -9,13 +9,16 @@ import shutil
 import subprocess
 import zlib
 
+import cv2
 import numpy as np
 import pytest
 from lxml import etree
 
 from inference.errors import FormatError
+from inference.formats import export_page
 from inference.formats.xopp import A4_WIDTH_PT, pt_per_px, write_xopp, xopp_bytes
 from inference.ink import Page, Quad, Stroke, Word
+from inference.render import draw_strokes_mask
 
 
 def need_tool(name: str, package: str) -> str:
@@ -106,19 +109,23 @@ def _pdf_pages(data: bytes) -> list[tuple[float, float]]:
     return boxes
 
 
-def _xournal_pdf(tmp_path, xopp) -> bytes:
+def _xournal(tmp_path, *args) -> None:
     exe = need_tool("xournalpp", "xournalpp")
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    # --create-pdf runs without any display; a private HOME keeps it off the user's settings
+    # --create-pdf/--create-img need no display at all; a private HOME keeps it off the user's settings
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
-               XDG_DATA_HOME=str(home / ".local"), QT_QPA_PLATFORM="offscreen", NO_AT_BRIDGE="1")
-    pdf = tmp_path / "out.pdf"
-    proc = subprocess.run(["timeout", "60", exe, f"--create-pdf={pdf}", str(xopp)], env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+               XDG_DATA_HOME=str(home / ".local"), NO_AT_BRIDGE="1")
+    proc = subprocess.run(["timeout", "60", exe, *map(str, args)], env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert pdf.exists(), proc.stderr[-2000:]
+
+
+def _xournal_pdf(tmp_path, xopp) -> bytes:
+    pdf = tmp_path / "out.pdf"
+    _xournal(tmp_path, f"--create-pdf={pdf}", xopp)
+    assert pdf.exists()
     return pdf.read_bytes()
 
 
@@ -147,6 +154,34 @@ def test_xournalpp_draws_every_stroke_and_the_photo(tmp_path):
             content += chunk
     assert len(re.findall(rb"\bS\b", content)) == len(page.all_strokes())  # one stroke-paint per stroke
     assert b"/Subtype /Image" in data
+
+
+def test_xournalpp_draws_the_strokes_where_svg_and_our_rasteriser_do(tmp_path):
+    """Xournal++'s own rendering of our .xopp, at the page's pixel size, against librsvg's rendering of our
+    SVG of the same page (two independent renderers) and against inference.render."""
+    rng = np.random.default_rng(11)
+    strokes = []
+    for _ in range(25):
+        start = rng.uniform([60, 60], [740, 540])
+        strokes.append(Stroke(start + np.cumsum(rng.normal(0, 5, (30, 2)), axis=0), color="#000000", width=8.0))
+    page = Page(800, 600, (), tuple(strokes))
+    png = tmp_path / "x.png"
+    _xournal(tmp_path, f"--create-img={png}", "--export-png-width=800", write_xopp(page, tmp_path / "x.xopp"))
+    xournal = 1.0 - cv2.imread(str(png), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255.0
+    assert xournal.shape == (600, 800)
+    rsvg = need_tool("rsvg-convert", "librsvg2-bin")
+    svg_png = tmp_path / "s.png"
+    subprocess.run([rsvg, "-b", "white", str(export_page(page, tmp_path / "s.svg")), "-o", str(svg_png)],
+                   check=True, timeout=60)
+    librsvg = 1.0 - cv2.imread(str(svg_png), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255.0
+    ours = draw_strokes_mask(page.all_strokes(), 600, 800, supersample=4)
+
+    def iou(a, b):
+        return ((a > 0.5) & (b > 0.5)).sum() / ((a > 0.5) | (b > 0.5)).sum()
+
+    assert (xournal > 0.5).sum() > 10000
+    assert iou(xournal, librsvg) >= 0.98, iou(xournal, librsvg)
+    assert iou(xournal, ours) >= 0.95, iou(xournal, ours)
 
 
 def test_xournalpp_check_can_fail(tmp_path):
