@@ -257,6 +257,7 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
                     for k, r in zip(idx, res):
                         inks[ok[k]] = r
                         stats[r.decoded.status] += 1
+                    yield Progress("derender", len(words), total, f"decoded {len(inks)}/{len(ok)} in this chunk")
             except ModelError as e:
                 warnings.append(f"{e}; the remaining words use the geometric tracer")
                 derenderer = None
@@ -269,6 +270,7 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
             if crop is None or masks[i] is None:
                 words.append(Word((), j.quad, j.text, j.confidence, InkSource.TRACER, 0.0, True))
                 stats["outside"] += 1
+                yield Progress("derender", len(words), total)
                 continue
             mask, width = masks[i]
             # one pen per page, mostly: a word's own estimate is noisy (few pixels, touching rulings)
@@ -280,7 +282,7 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
                 stats[note] += 1
             stats[w.source.value] += 1
             words.append(w)
-        yield Progress("derender", len(words), total)
+            yield Progress("derender", len(words), total)
     return words
 
 
