@@ -56,6 +56,20 @@ def test_png_is_our_rasterisation_over_the_photo(tmp_path):
     assert tuple(got[2, 2]) == (250, 240, 200)
 
 
+def test_png_fast_path_is_pixel_identical_to_the_shared_rasteriser():
+    """png.render_page draws stroke by stroke inside each stroke's box; nothing may differ from
+    render_strokes_rgb, also for strokes that overlap, touch the edges or lie off the page."""
+    rng = np.random.default_rng(5)
+    strokes = [Stroke(rng.uniform(-20, 140, (int(rng.integers(1, 12)), 2)), width=float(rng.uniform(0.5, 9)),
+                      color=f"#{int(rng.integers(0, 2**24)):06x}") for _ in range(25)]
+    strokes.append(Stroke([[-50, -50], [-40, -45]]))  # entirely off the page
+    page = Page(120, 80, (), tuple(strokes))
+    photo = rng.integers(0, 256, (80, 120, 3), dtype=np.uint8)
+    for bg in (None, photo):
+        got = cv2.imdecode(np.frombuffer(EXPORTERS["png"].to_bytes(page, bg), np.uint8), cv2.IMREAD_COLOR)
+        assert np.array_equal(got[..., ::-1], render_strokes_rgb(page.all_strokes(), 80, 120, background=bg))
+
+
 def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
     target = tmp_path / "doc.svg"
     target.write_bytes(b"old")
