@@ -53,7 +53,14 @@ def width_from_distance(dist: np.ndarray, skeleton: np.ndarray) -> float | None:
         plain = skel & (to_j > 2.0 * d_med + 1.0)
         if plain.sum() >= max(5, 0.2 * skel.sum()):
             d_all = dist[plain]
-    return float(max(1.0, 2.0 * float(np.median(d_all)) - 0.5))
+    d = float(np.median(d_all))
+    if d_all.size >= 20:
+        # blobs (filled loops, pooled ink) pull the median up; plain stroke runs agree on one value,
+        # so the histogram's peak (half-pixel bins) is the better reading when it is lower
+        hist = np.bincount(np.round(d_all * 2).astype(np.int64)).astype(np.float64)
+        peak = float(np.argmax(np.convolve(hist, [1.0, 2.0, 1.0], mode="same"))) / 2.0
+        d = min(d, max(1.0, peak))
+    return float(max(1.0, 2.0 * d - 0.5))
 
 
 def estimate_width(mask: np.ndarray, skeleton: np.ndarray | None = None) -> float:

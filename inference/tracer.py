@@ -142,22 +142,37 @@ def clean_mask(mask: np.ndarray, stroke_width: float) -> np.ndarray:
     if not m.any():
         return m > 0
     w = float(stroke_width)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
     min_area = max(2.0, 0.25 * w * w)
     small = stats[1:, cv2.CC_STAT_AREA] < min_area
     # keep a small speck when it is the only ink there is
     if small.any() and not small.all():
         drop = np.concatenate([[False], small])
         m[drop[lab]] = 0
-    # holes: background components (4-connected) that do not touch the border
+    # holes: background components that do not touch the border (8-connected, so a diagonal slit is
+    # one hole rather than a row of one-pixel ones). A pin hole in a stroke has ink about half a pen
+    # width thick on its sides; a letter's loop, however small, has a full pen width all round. Only
+    # pin holes are filled.
     inv = (m == 0).astype(np.uint8)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
-    max_hole = max(1.0, 0.1 * w * w)
+    _n, lab, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=8)
     hh, ww = m.shape
-    for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        if area <= max_hole and x > 0 and y > 0 and x + bw < ww and y + bh < hh:
-            m[lab == i] = 1
+    x, y, bw, bh, area = (stats[1:, k] for k in range(5))
+    inner = (x > 0) & (y > 0) & (x + bw < ww) & (y + bh < hh)
+    cand = np.nonzero(inner & (area <= max(1.0, 0.1 * w * w)))[0] + 1
+    if len(cand):
+        outside = np.concatenate([[False], ~inner])
+        filled = (~outside[lab]).astype(np.uint8)
+        # ink thickness measured from the outer edge only (as if every hole were ink)
+        d_out = cv2.distanceTransform(np.pad(filled, 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+        k3 = np.ones((3, 3), np.uint8)
+        for i in cand:
+            x0, y0 = max(0, stats[i, 0] - 1), max(0, stats[i, 1] - 1)
+            x1, y1 = min(ww, stats[i, 0] + stats[i, 2] + 1), min(hh, stats[i, 1] + stats[i, 3] + 1)
+            hole = (lab[y0:y1, x0:x1] == i).astype(np.uint8)
+            rim = (cv2.dilate(hole, k3) > 0) & (m[y0:y1, x0:x1] > 0)
+            t = d_out[y0:y1, x0:x1][rim]
+            if t.size == 0 or float(np.percentile(t, 20)) < 0.75 * w:
+                m[y0:y1, x0:x1][hole > 0] = 1
     return m > 0
 
 
@@ -695,17 +710,102 @@ def _order(strokes: list[tuple[np.ndarray, bool, int]]) -> list[np.ndarray]:
 # public API
 
 
+def _polished_chains(skel, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[np.ndarray, bool, int]]:
+    g = _build_graph(skel, dist)
+    _prune(g, w)
+    chains = _chains(g, w, max_turn_deg)
+    sigma = min(2.0, max(0.7, 0.25 * w))
+    h, wd = m.shape
+    out = []
+    for pts, closed, _ in chains:
+        if len(pts) >= 2 and not closed and np.allclose(pts[0], pts[-1]) and _arc_length(pts) > 2 * w:
+            closed = True
+        pts = _smooth(pts, closed, sigma)
+        if not closed and len(pts) >= 2:
+            pts = _fit_end(pts, m, w)
+            pts = _fit_end(pts[::-1], m, w)[::-1]
+        pts = _orient(pts, closed)
+        # group by the ink's connected piece (not the centre line's: residual strokes join their blob)
+        c = np.clip(np.floor(pts[len(pts) // 2]).astype(int), 0, [wd - 1, h - 1])
+        out.append((pts, closed, int(comp_lab[c[1], c[0]])))
+    return out
+
+
+def _cover_residual(strokes, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[np.ndarray, bool, int]]:
+    """Strokes for the ink the traced strokes leave uncovered (blobs wider than the pen).
+
+    The extra centre lines run where a pen of width ``w`` fits inside the ink (distance >= w/2) and
+    reaches the uncovered pixels, so they add coverage without painting outside the ink.
+    """
+    from .fidelity import default_tolerance
+    from .render import draw_strokes_mask
+
+    h, wd = m.shape
+    if not strokes:
+        return []
+    drawn = draw_strokes_mask([Stroke(p) for p, _, _ in strokes], h, wd, width_px=w) > 0.5
+    tol = default_tolerance(w)
+    far = cv2.distanceTransform((~drawn).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) > tol
+    miss = (m & far).astype(np.uint8)
+    if miss.sum() < max(4.0, 0.01 * m.sum()):
+        return []
+    _n, lab, stats, _ = cv2.connectedComponentsWithStats(miss, connectivity=8)
+    big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= max(4.0, 0.3 * w * w))[0] + 1
+    if len(big) == 0:
+        return []
+    keep = np.isin(lab, big)
+    reach = 0.5 * w + tol  # a pen centre this close to a pixel covers it (as the check counts)
+    r = math.ceil(reach)
+    need = cv2.dilate(keep.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    # where the pen's centre may go without painting outside the ink, near what is missing; its
+    # outline is the rim stroke a pen would draw to fill the blob
+    zone = ((dist >= max(1.0, 0.5 * w - 0.5)) & (need > 0)).astype(np.uint8)
+    if zone.sum() == 0:
+        return []
+    to_miss = cv2.distanceTransform((~keep).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    contours, _ = cv2.findContours(zone, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    out = []
+    for cnt in contours:
+        pix = cnt[:, 0, :]  # (x, y) pixel indices
+        near = to_miss[pix[:, 1], pix[:, 0]] <= reach - 0.5
+        if not near.any():
+            continue
+        pts = pix.astype(np.float64) + 0.5
+        if near.all():
+            runs = [np.vstack([pts, pts[:1]])]
+            closed = True
+        else:
+            # runs of consecutive near points, the contour being circular
+            start = int(np.argmin(near))  # a far point: runs never wrap past it
+            order = np.roll(np.arange(len(pts)), -start)
+            nr = near[order]
+            edges = np.diff(np.concatenate([[0], nr.astype(int), [0]]))
+            runs = [pts[order[i:j]] for i, j in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0])]
+            closed = False
+        for run in runs:
+            if len(run) < 2 and not closed:
+                continue
+            run = _smooth(run, closed, min(2.0, max(0.7, 0.25 * w)))
+            run = _orient(run, closed)
+            c = np.clip(np.floor(run[len(run) // 2]).astype(int), 0, [wd - 1, h - 1])
+            out.append((run, closed, int(comp_lab[c[1], c[0]])))
+    return out
+
+
 def trace_mask(
     mask: np.ndarray,
     stroke_width: float | None = None,
     *,
     max_turn_deg: float = 75.0,
     simplify_eps: float = 0.4,
+    cover_blobs: bool = True,
 ) -> list[np.ndarray]:
     """Pen strokes of a boolean ink mask: float32 (n, 2) arrays of x, y in continuous mask coordinates
     (pixel centre = index + 0.5), ordered and directed like writing. A dot is a one-point stroke.
 
     ``stroke_width`` (px) sets the scale of pruning and smoothing; estimated from the mask when None.
+    ``cover_blobs`` adds strokes for ink that a pen of that width following the centre line would not
+    reach (filled loops, ink pooled at joins), so the trace renders back like the photo.
     """
     from .style import estimate_width, ink_distance
 
@@ -714,25 +814,20 @@ def trace_mask(
         raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
     if not mask.any():
         return []
-    w = float(stroke_width) if stroke_width else estimate_width(mask)
+    raw_skel = None
+    if stroke_width:
+        w = float(stroke_width)
+    else:
+        raw_skel = thin(mask)
+        w = estimate_width(mask, raw_skel)
     w = max(1.0, w)
     m = clean_mask(mask, w)
-    skel = thin(m)
+    skel = raw_skel if raw_skel is not None and np.array_equal(m, mask) else thin(m)
     dist = ink_distance(m)
-    g = _build_graph(skel, dist)
-    _prune(g, w)
-    chains = _chains(g, w, max_turn_deg)
-    sigma = min(2.0, max(0.7, 0.25 * w))
-    polished = []
-    for pts, closed, comp in chains:
-        if len(pts) >= 2 and not closed and np.allclose(pts[0], pts[-1]) and _arc_length(pts) > 2 * w:
-            closed = True
-        pts = _smooth(pts, closed, sigma)
-        if not closed and len(pts) >= 2:
-            pts = _fit_end(pts, m, w)
-            pts = _fit_end(pts[::-1], m, w)[::-1]
-        pts = _orient(pts, closed)
-        polished.append((pts, closed, comp))
+    _, comp_lab = cv2.connectedComponents(m.astype(np.uint8), connectivity=8)
+    polished = _polished_chains(skel, dist, m, comp_lab, w, max_turn_deg)
+    if cover_blobs:
+        polished += _cover_residual(polished, dist, m, comp_lab, w, max_turn_deg)
     polished = _merge_fragments(polished, w)
     ordered = _order(polished)
     out = []

@@ -1,0 +1,64 @@
+"""Traced Hershey-font words render back onto their own ink (the tracer's fidelity at pen widths 2-8)."""
+
+import numpy as np
+import pytest
+
+from inference.fidelity import fidelity
+from inference.ink import Stroke
+from inference.render import draw_strokes_mask
+from inference.style import estimate_width
+from inference.tracer import trace_mask
+
+HersheyFonts = pytest.importorskip("HersheyFonts").HersheyFonts  # dev dependency
+
+WORDS = ["minimum", "boxing", "Tiger", "quick"]
+
+
+def word_strokes(text, font, height):
+    f = HersheyFonts()
+    f.load_default_font(font)
+    f.normalize_rendering(height)
+    strokes, cur = [], []
+    for a, b in f.lines_for_text(text):
+        if cur and np.allclose(cur[-1], a):
+            cur.append(b)
+        else:
+            if cur:
+                strokes.append(cur)
+            cur = [a, b]
+    if cur:
+        strokes.append(cur)
+    arrs = [np.array(s, float) * [1, -1] for s in strokes]  # Hershey's y points up
+    lo = np.vstack(arrs).min(axis=0)
+    size = np.vstack(arrs).max(axis=0) - lo
+    return [Stroke(a - lo + 10) for a in arrs], (int(size[1]) + 20, int(size[0]) + 20)
+
+
+def word_mask(text, font, width, with_strokes=False):
+    # letters grow with the pen a little, as a word crop of a thick marker is taller
+    strokes, (h, w) = word_strokes(text, font, max(40.0, 8.0 * width))
+    mask = draw_strokes_mask(strokes, h, w, width_px=width) > 0.5
+    return (mask, strokes) if with_strokes else mask
+
+
+@pytest.mark.parametrize("font", ["futural", "timesr", "scripts"])
+@pytest.mark.parametrize("width", [2, 3, 4, 6, 8])
+def test_traced_words_cover_their_ink_at_the_estimated_width(font, width):
+    """As the engine checks a word: render at the width measured on the photo's ink."""
+    for text in WORDS[:2] if font == "scripts" else WORDS[2:]:
+        mask = word_mask(text, font, width)
+        strokes = trace_mask(mask)
+        f = fidelity([Stroke(s) for s in strokes], mask, estimate_width(mask))
+        assert f.precision >= 0.95 and f.recall >= 0.95, (text, f)
+
+
+@pytest.mark.parametrize("font", ["futural", "timesr"])
+@pytest.mark.parametrize("width", [2, 4, 8])
+def test_traced_print_words_cover_their_ink_at_the_true_width(font, width):
+    for text in WORDS:
+        mask, source = word_mask(text, font, width, with_strokes=True)
+        strokes = trace_mask(mask)
+        f = fidelity([Stroke(s) for s in strokes], mask, width)
+        assert f.precision >= 0.95 and f.recall >= 0.95, (text, f)
+        # a pen trace, not a scribble: about as many strokes as the font draws, not crumbs
+        assert len(text) // 2 <= len(strokes) <= max(len(source), 2 * len(text)) + 4, (text, len(strokes))
