@@ -1,0 +1,56 @@
+"""Sample building: render -> fit_crop -> RDP -> tokens, and back to strokes on the canvas."""
+
+import numpy as np
+
+from inference.canvas import fit_crop
+from inference.tokens import TokenSpec
+from training.data import make_sample, rdp
+from training.metrics import coverage_precision
+from training.render import render_word_photo
+
+
+def _word():
+    t = np.linspace(0, 2 * np.pi, 80)
+    return [np.c_[30 + 20 * np.cos(t), 40 + 30 * np.sin(t)],
+            np.c_[np.linspace(70, 200, 50), 40 + 25 * np.sin(np.linspace(0, 6, 50))],
+            np.array([[220.0, 5.0]])]
+
+
+def test_rdp_keeps_ends_and_tolerance():
+    x = np.linspace(0, 10, 200)
+    line = np.c_[x, 0.01 * np.sin(x * 7)]
+    out = rdp(line, 0.5)
+    assert len(out) == 2 and np.array_equal(out[0], line[0]) and np.array_equal(out[-1], line[-1])
+    zig = np.c_[x, np.sin(x)]
+    s = rdp(zig, 0.05)
+    # every original point is within eps of the simplified polyline (checked against dense samples)
+    dense = np.concatenate([np.linspace(a, b, 50) for a, b in zip(s[:-1], s[1:])])
+    d = np.sqrt(((zig[:, None] - dense[None]) ** 2).sum(-1)).min(1)
+    assert d.max() <= 0.05 + 1e-3
+
+
+def test_tokens_round_trip_through_the_dataset_path():
+    spec = TokenSpec()
+    for seed in range(3):
+        s = make_sample(_word(), "ab1", np.random.default_rng(seed), spec, "phone")
+        assert s is not None and s.image.shape == (1, spec.height, spec.width) and s.image.dtype == np.float32
+        toks = list(s.tokens)
+        assert toks[: s.n_prefix] == spec.text_prefix("ab1") and toks[-1] == spec.eos
+        assert toks[s.n_prefix] == spec.stroke
+        decoded = spec.decode_ink(toks[s.n_prefix:])
+        assert len(decoded) == 3
+        # the same render (same seed) mapped onto the canvas: the decoded ink must trace it
+        rw = render_word_photo(_word(), np.random.default_rng(seed), "phone")
+        _, t = fit_crop(rw.image, spec)
+        ref = [t.apply(p) for p in rw.strokes]
+        cov, prec = coverage_precision(ref, decoded, tol_frac=0.02)
+        assert cov > 0.97 and prec > 0.97
+        # the ink on the canvas is where the tokens are
+        pts = np.concatenate(decoded).astype(int)
+        assert s.image[0, pts[:, 1], pts[:, 0]].mean() > 0.3
+
+
+def test_vanilla_prefix():
+    spec = TokenSpec()
+    s = make_sample(_word(), None, np.random.default_rng(0), spec, "clean")
+    assert list(s.tokens[:3]) == [spec.bos, spec.sep, spec.stroke] and s.n_prefix == 2

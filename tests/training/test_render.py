@@ -1,0 +1,56 @@
+"""training/render.py: deterministic for a seed, and the returned strokes lie on the drawn ink."""
+
+import numpy as np
+import pytest
+
+from training.render import LEVELS, render_word_photo
+
+
+def _word():
+    t = np.linspace(0, 2 * np.pi, 60)
+    loop = np.c_[30 + 20 * np.cos(t), 40 + 30 * np.sin(t)]
+    bar = np.c_[np.linspace(70, 160, 40), np.linspace(70, 20, 40)]
+    dot = np.array([[180.0, 10.0]])
+    return [loop, bar, dot]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_deterministic_for_a_seed(level):
+    a = render_word_photo(_word(), np.random.default_rng(7), level)
+    b = render_word_photo(_word(), np.random.default_rng(7), level)
+    assert a.image.dtype == np.uint8 and a.image.ndim == 3 and a.image.shape[2] == 3
+    assert np.array_equal(a.image, b.image)
+    assert all(np.array_equal(x, y) for x, y in zip(a.strokes, b.strokes))
+    c = render_word_photo(_word(), np.random.default_rng(8), level)
+    assert c.image.shape != a.image.shape or not np.array_equal(c.image, a.image)
+
+
+@pytest.mark.parametrize("level", ["clean", "phone", "train"])
+@pytest.mark.parametrize("seed", range(4))
+def test_target_strokes_land_on_the_ink(level, seed):
+    src = _word()
+    r = render_word_photo(src, np.random.default_rng(seed), level)
+    assert len(r.strokes) == len(src)
+    assert all(s.dtype == np.float32 and s.shape == (len(o), 2) for s, o in zip(r.strokes, src))
+    # same order and direction: the bar (left to right in the source) still runs left to right
+    assert r.strokes[1][0, 0] < r.strokes[1][-1, 0]
+    img = r.image.astype(np.float32).min(axis=2)
+    h, w = img.shape
+    pts = np.concatenate(r.strokes)
+    assert pts[:, 0].min() >= 0 and pts[:, 1].min() >= 0 and pts[:, 0].max() <= w and pts[:, 1].max() <= h
+    ix = np.clip(pts[:, 0].astype(int), 0, w - 1)
+    iy = np.clip(pts[:, 1].astype(int), 0, h - 1)
+    # darkness at the target points versus the image's typical (paper) level
+    paper = np.median(img)
+    on_ink = img[iy, ix]
+    assert np.mean(on_ink < paper - 15) > 0.8
+    # and a control: points shifted well off the strokes are mostly paper
+    off = np.c_[np.clip(ix + int(0.45 * w), 0, w - 1), iy]
+    assert np.mean(img[off[:, 1], off[:, 0]] < paper - 15) < np.mean(on_ink < paper - 15)
+
+
+def test_rejects_bad_input():
+    with pytest.raises(ValueError):
+        render_word_photo([], np.random.default_rng(0), "clean")
+    with pytest.raises(ValueError):
+        render_word_photo(_word(), np.random.default_rng(0), "nope")
