@@ -1,5 +1,7 @@
 """Sample building: render -> fit_crop -> RDP -> tokens, and back to strokes on the canvas."""
 
+import itertools
+
 import numpy as np
 
 from inference.canvas import fit_crop
@@ -24,7 +26,7 @@ def test_rdp_keeps_ends_and_tolerance():
     zig = np.c_[x, np.sin(x)]
     s = rdp(zig, 0.05)
     # every original point is within eps of the simplified polyline (checked against dense samples)
-    dense = np.concatenate([np.linspace(a, b, 50) for a, b in zip(s[:-1], s[1:])])
+    dense = np.concatenate([np.linspace(a, b, 50) for a, b in itertools.pairwise(s)])
     d = np.sqrt(((zig[:, None] - dense[None]) ** 2).sum(-1)).min(1)
     assert d.max() <= 0.05 + 1e-3
 

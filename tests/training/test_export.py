@@ -11,8 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
-from training.export import check_against_torch, export, export_fp32  # noqa: E402
-from training.model import Derender, ModelConfig  # noqa: E402
+from training.export import check_against_torch, export, export_fp32
+from training.model import Derender, ModelConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,7 @@ assert len(out) == 2 and all(len(o) <= 12 for o in out)
 assert all(0 <= t < spec.vocab_size for o in out for t in o)
 print('ok')
 """
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr
     # the quantized decoder really holds uint8 MatMul weights
     import onnx
