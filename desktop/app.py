@@ -24,8 +24,11 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
     from .mainwindow import MainWindow
 
+    multiprocessing.freeze_support()  # the engine runs in a spawned child (also in a frozen bundle)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     argv = list(sys.argv if argv is None else argv)
     app = create_app(argv)

@@ -36,11 +36,21 @@ def engine_available() -> tuple[bool, str]:
 
 def convert_job(source: Any, layout: str = "auto", threads: int = 2):
     """A job factory (CancelToken -> generator) converting one page; returns PageResult."""
-    pl = _pipeline()
-    config = pl.PipelineConfig(layout=layout, threads=threads)
+    from . import engine_process
 
+    pl = _pipeline()
+    pl.PipelineConfig(layout=layout, threads=threads)  # validate here: a bad setting is the user's message
     def factory(token: CancelToken):
-        return pl.run_page(source, config, token)
+        if engine_process.use_thread():
+            job = pl.run_page(source, pl.PipelineConfig(layout=layout, threads=threads), token)
+        else:
+            job = engine_process.engine().run(source, {"layout": layout, "threads": threads}, token)
+        result = yield from job
+        # still on the worker thread: prepare what the canvas paints, so the GUI thread only adds items
+        from .canvas import precompute_outlines
+
+        precompute_outlines(result.page.all_strokes())
+        return result
 
     return factory
 

@@ -5,13 +5,14 @@ supersedes the older one, and results of cancelled or superseded jobs are droppe
 from __future__ import annotations
 
 import logging
+import queue
 import time
 import traceback
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
 from inference.errors import Cancelled, InkLiftError
 from inference.jobs import CancelToken, Progress, run_job
@@ -23,10 +24,20 @@ _PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress updates per second reach the
 
 
 class _Signals(QObject):
-    progress = Signal(int, object)
-    done = Signal(int, object)
-    failed = Signal(int, str)
-    cancelled = Signal(int)
+    """Workers put (job id, kind, payload) on ``queue`` and emit ``posted``; the GUI thread drains it.
+
+    Only plain ints cross the thread boundary as signal arguments: queued signals carrying Python objects
+    crashed PySide6 6.12 ("none_dealloc") under load in the GUI benchmark."""
+
+    posted = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+
+    def post(self, job_id: int, kind: str, payload: Any = None) -> None:
+        self.queue.put((job_id, kind, payload))
+        self.posted.emit()
 
 
 class _Runnable(QRunnable):
@@ -40,7 +51,7 @@ class _Runnable(QRunnable):
         now = time.monotonic()
         if now - self._last >= _PROGRESS_INTERVAL_S or p.done >= p.total:
             self._last = now
-            self.signals.progress.emit(self.job_id, p)
+            self.signals.post(self.job_id, "progress", p)
 
     def run(self) -> None:
         try:
@@ -48,19 +59,19 @@ class _Runnable(QRunnable):
                 raise Cancelled("cancelled")
             result = run_job(self.factory(self.token), self._progress, self.token)
         except Cancelled:
-            self.signals.cancelled.emit(self.job_id)
+            self.signals.post(self.job_id, "cancelled")
         except InkLiftError as e:
-            self.signals.failed.emit(self.job_id, str(e))
+            self.signals.post(self.job_id, "failed", str(e))
         except MemoryError:
-            self.signals.failed.emit(self.job_id, "Not enough memory for this page.")
+            self.signals.post(self.job_id, "failed", "Not enough memory for this page.")
         except Exception as e:  # noqa: BLE001 - a bug must not take the window down; log it for us
             log.error("job %s crashed:\n%s", self.job_id, traceback.format_exc())
-            self.signals.failed.emit(self.job_id, f"Unexpected error ({type(e).__name__}): {e}")
+            self.signals.post(self.job_id, "failed", f"Unexpected error ({type(e).__name__}): {e}")
         else:
             if self.token.cancelled:
-                self.signals.cancelled.emit(self.job_id)
+                self.signals.post(self.job_id, "cancelled")
             else:
-                self.signals.done.emit(self.job_id, result)
+                self.signals.post(self.job_id, "done", result)
 
 
 @dataclass
@@ -86,10 +97,7 @@ class JobManager(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max(1, threads))
         self._signals = _Signals(self)
-        self._signals.progress.connect(self._on_progress)
-        self._signals.done.connect(self._on_done)
-        self._signals.failed.connect(self._on_failed)
-        self._signals.cancelled.connect(self._on_cancelled)
+        self._signals.posted.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._next = 1
         self.jobs: dict[int, JobInfo] = {}
         self.current: dict[str, int] = {}  # key -> newest job id
@@ -122,6 +130,16 @@ class JobManager(QObject):
 
     def wait(self, msecs: int = -1) -> bool:
         return self.pool.waitForDone(msecs)
+
+    def _drain(self) -> None:
+        handlers = {"progress": self._on_progress, "done": self._on_done, "failed": self._on_failed,
+                    "cancelled": lambda job_id, _payload: self._on_cancelled(job_id)}
+        while True:
+            try:
+                job_id, kind, payload = self._signals.queue.get_nowait()
+            except queue.Empty:
+                return
+            handlers[kind](job_id, payload)
 
     # --- routing ------------------------------------------------------------------------------------
     def _live(self, job_id: int) -> JobInfo | None:

@@ -2,45 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import cv2
+import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
-from .canvas import stroke_path
-from .document import Document, PageDoc
+from inference.jobs import Progress
+from inference.render import draw_strokes_mask
+from inference.transforms import Transform
+
+from .document import Document, PageDoc, qimage_from_rgb
+from .jobs import JobManager
 
 THUMB = 120
 
 
-def thumbnail(page: PageDoc, size: int = THUMB) -> QPixmap:
+def thumbnail_rgb(page: PageDoc, size: int = THUMB) -> np.ndarray:
+    """size x size RGB thumbnail: the photo (faded under ink) with the ink drawn by our rasteriser.
+
+    numpy/OpenCV rather than QPainter: ~10x cheaper for a 1,000-stroke page (QPainter took 170 ms)."""
+    out = np.full((size, size, 3), (232, 234, 237), np.uint8)
     w, h = page.size
-    pm = QPixmap(size, size)
-    pm.fill(QColor("#e8eaed"))
     if not (w and h):
-        return pm
+        return out
     s = min((size - 8) / w, (size - 8) / h)
-    tw, th = w * s, h * s
-    ox, oy = (size - tw) / 2, (size - th) / 2
-    p = QPainter(pm)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    p.fillRect(int(ox), int(oy), int(tw), int(th), QColor("white"))
-    img = page.qimage()
-    if img is not None:
-        p.setOpacity(0.45 if page.ink is not None else 1.0)
-        p.drawImage(int(ox), int(oy), img.scaled(int(tw), int(th), Qt.AspectRatioMode.IgnoreAspectRatio,
-                                                 Qt.TransformationMode.SmoothTransformation))
-        p.setOpacity(1.0)
+    tw, th = max(1, round(w * s)), max(1, round(h * s))
+    ox, oy = (size - tw) // 2, (size - th) // 2
+    tile = np.full((th, tw, 3), 255, np.float32)
+    if page.image is not None:
+        small = cv2.resize(page.image, (tw, th), interpolation=cv2.INTER_AREA).astype(np.float32)
+        tile = small if page.ink is None else 255 - 0.45 * (255 - small)
     if page.ink is not None:
-        p.translate(ox, oy)
-        p.scale(s, s)
-        for st in page.ink.all_strokes():
-            pen = QPen(QColor(st.color), max(st.width, 1.2 / s))
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-            p.setPen(pen)
-            p.drawPath(stroke_path(st))
-    p.end()
-    return pm
+        strokes = page.ink.all_strokes()
+        if strokes:
+            mask = draw_strokes_mask(strokes, th, tw, Transform.scale(tw / w, th / h), width_px=1.2)
+            tile = tile * (1 - mask[..., None]) + np.array([26, 26, 26], np.float32) * mask[..., None]
+    out[oy:oy + th, ox:ox + tw] = np.clip(tile + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+def thumbnail(page: PageDoc, size: int = THUMB) -> QPixmap:
+    return QPixmap.fromImage(qimage_from_rgb(thumbnail_rgb(page, size)))
 
 
 class PageList(QListWidget):
@@ -58,6 +63,7 @@ class PageList(QListWidget):
         doc.pageRemoved.connect(self._removed)
         doc.pageChanged.connect(self.refresh)
         self.currentItemChanged.connect(self._current)
+        self.thumbs = JobManager(self, threads=1)
 
     def _label(self, page: PageDoc) -> str:
         idx = self.doc.index_of(page.id) + 1
@@ -97,7 +103,22 @@ class PageList(QListWidget):
         it = self.item(i)
         it.setText(self._label(page))
         if icon:
-            it.setIcon(QIcon(thumbnail(page)))
+            self._thumb_later(page)
+
+    def _thumb_later(self, page: PageDoc) -> None:
+        """Render the thumbnail on a worker thread (numpy/OpenCV only) and set it when it is ready."""
+        snap = replace(page)  # shallow: the image and ink are immutable values
+
+        def job(_token):
+            yield Progress("thumbnail", 0, 1)
+            return thumbnail_rgb(snap)
+
+        def done(rgb) -> None:
+            i = self.doc.index_of(snap.id)
+            if i >= 0 and i < self.count():
+                self.item(i).setIcon(QIcon(QPixmap.fromImage(qimage_from_rgb(rgb))))
+
+        self.thumbs.start(f"_thumb:{page.id}", job, done, "Thumbnail")
 
     def select_page(self, page_id: str) -> None:
         i = self.doc.index_of(page_id)

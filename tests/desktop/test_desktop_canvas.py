@@ -218,7 +218,7 @@ def test_zoom_pan_fit_and_colour_modes(win, qtbot):
     assert win.doc.undo_stack.count() == 0
     for mode in ("word", "order", "ink"):
         win.set_color_mode(mode)
-        colors = {it.pen().color().name() for it in v.stroke_items()}
+        colors = {it.color().name() for it in v.stroke_items()}
         assert (len(colors) > 1) == (mode != "ink")
     win.opacity.setValue(20)
     assert v._photo.opacity() == pytest.approx(0.2)

@@ -1,0 +1,179 @@
+"""Run conversions in a child process, so the engine can never stall the GUI thread.
+
+Measured: with the engine in a thread, parts of it hold the GIL for ~100 ms at a time (the page stage),
+which freezes the window for that long. In a separate process (spawned once, reused for every page) the
+GUI thread only receives small progress messages and, at the end, the pickled PageResult.
+
+This module is imported by the child: keep it free of Qt.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing as mp
+import os
+import threading
+import time
+import traceback
+from typing import Any, Generator
+
+from inference.errors import Cancelled, InkLiftError
+from inference.jobs import CancelToken, Progress
+
+CANCEL_GRACE_S = 1.5  # after this, a job that does not stop is ended by restarting the engine process
+_PROGRESS_INTERVAL_S = 0.05
+
+
+def _freeze(result: Any) -> Any:
+    """Arrays come back from pickle writeable; the ink model's are read-only values."""
+    page = getattr(result, "page", None)
+    if page is not None:
+        for s in page.all_strokes():
+            s.points.setflags(write=False)
+    return result
+
+
+def _child_main(conn, cancel_id) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the GUI's business
+    from inference.jobs import run_job
+    from inference.pipeline import PipelineConfig, run_page
+
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg[0] != "convert":
+            return
+        _, job_id, source, kwargs = msg
+        token, stop = CancelToken(), threading.Event()
+
+        def watch(job_id=job_id, token=token, stop=stop) -> None:
+            while not stop.wait(0.02):
+                if cancel_id.value == job_id:
+                    token.cancel()
+                    return
+
+        threading.Thread(target=watch, daemon=True).start()
+        last = [0.0]
+
+        def progress(p: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= _PROGRESS_INTERVAL_S or p.done >= p.total:
+                last[0] = now
+                conn.send(("progress", p))
+
+        try:
+            result = run_job(run_page(source, PipelineConfig(**kwargs), token), progress, token)
+            conn.send(("done", result))
+        except Cancelled:
+            conn.send(("cancelled",))
+        except InkLiftError as e:
+            conn.send(("error", str(e)))
+        except MemoryError:
+            conn.send(("error", "Not enough memory for this page."))
+        except Exception as e:  # noqa: BLE001 - reported to the GUI as a message, logged here
+            traceback.print_exc()
+            conn.send(("error", f"Unexpected error in the engine ({type(e).__name__}): {e}"))
+        finally:
+            stop.set()
+
+
+class EngineProcess:
+    """One persistent engine child process; conversions run one at a time."""
+
+    def __init__(self) -> None:
+        self.ctx = mp.get_context("spawn")
+        self.cancel_id = self.ctx.Value("q", 0, lock=False)
+        self.proc = None
+        self.conn = None
+        self.lock = threading.Lock()
+        self._next = 1
+
+    def _ensure(self) -> None:
+        if self.proc is not None and self.proc.is_alive():
+            return
+        parent, child = self.ctx.Pipe()
+        self.proc = self.ctx.Process(target=_child_main, args=(child, self.cancel_id), daemon=True,
+                                     name="inklift-engine")
+        self.proc.start()
+        child.close()
+        self.conn = parent
+
+    def _restart(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.join(2)
+            if self.proc.is_alive():
+                self.proc.kill()
+                self.proc.join(2)
+        self.proc, self.conn = None, None
+
+    def run(self, source: Any, config: dict, token: CancelToken) -> Generator[Progress, None, Any]:
+        """Job: convert ``source`` in the child; yields its Progress, returns its PageResult."""
+        with self.lock:
+            job_id, self._next = self._next, self._next + 1
+            self._ensure()
+            self.conn.send(("convert", job_id, source, dict(config)))
+            cancelled_at = None
+            while True:
+                if token.cancelled and cancelled_at is None:
+                    self.cancel_id.value = job_id
+                    cancelled_at = time.monotonic()
+                if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                    self._restart()  # the engine is inside a long step; stop it the hard way
+                    raise Cancelled("cancelled")
+                try:
+                    ready = self.conn.poll(0.05)
+                    msg = self.conn.recv() if ready else None
+                except (EOFError, OSError):
+                    msg = ("lost",)
+                if msg is None:
+                    if not self.proc.is_alive():
+                        msg = ("lost",)
+                    else:
+                        continue
+                kind = msg[0]
+                if kind == "progress":
+                    if cancelled_at is None:
+                        yield msg[1]
+                elif kind == "done":
+                    return _freeze(msg[1])
+                elif kind == "cancelled":
+                    raise Cancelled("cancelled")
+                elif kind == "error":
+                    raise InkLiftError(msg[1])
+                else:
+                    code = self.proc.exitcode if self.proc is not None else None
+                    self._restart()
+                    if cancelled_at is not None:
+                        raise Cancelled("cancelled")
+                    raise InkLiftError(f"The conversion engine stopped unexpectedly (exit code {code}). "
+                                       "The page may be too large for this computer's memory.")
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.is_alive():
+            try:
+                self.conn.send(("quit",))
+            except OSError:
+                pass
+            self.proc.join(1)
+        self._restart()
+
+
+_ENGINE: EngineProcess | None = None
+
+
+def engine() -> EngineProcess:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = EngineProcess()
+        atexit.register(_ENGINE.close)
+    return _ENGINE
+
+
+def use_thread() -> bool:
+    """INKLIFT_ENGINE_THREAD=1 runs the engine in a thread of the GUI process (debugging, profiling)."""
+    return os.environ.get("INKLIFT_ENGINE_THREAD", "") not in ("", "0")
