@@ -187,10 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fonts", type=float, default=0.15, help="share of single-stroke font words")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--ckpt-min", type=float, default=10.0)
-    ap.add_argument("--val-min", type=float, default=15.0)
-    ap.add_argument("--val-n", type=int, default=128)
-    ap.add_argument("--val-decode", type=int, default=48)
+    ap.add_argument("--val-min", type=float, default=20.0)
+    ap.add_argument("--val-n", type=int, default=64)
+    ap.add_argument("--val-decode", type=int, default=24)
     ap.add_argument("--max-min", type=float, default=0.0, help="stop after this many minutes (0 = no limit)")
+    ap.add_argument("--end-at", default="", help="UTC HH:MM: the LR schedule runs by wall time from the run's first "
+                    "start to this time, and training stops there (for a fixed time budget on a shared CPU)")
     a = ap.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -213,6 +215,12 @@ def main(argv: list[str] | None = None) -> None:
         model.load_state_dict(c["model"])
         opt.load_state_dict(c["opt"])
         state = c["state"]
+    state.setdefault("sched_t0", time.time())
+    end_ts = 0.0
+    if a.end_at:
+        hh, mm = (int(v) for v in a.end_at.split(":"))
+        now_s = time.gmtime()
+        end_ts = time.time() + ((hh * 60 + mm) - (now_s.tm_hour * 60 + now_s.tm_min)) * 60 - now_s.tm_sec
     log = open(out / "log.jsonl", "a")  # noqa: SIM115 - open for the whole run
 
     def emit(rec: dict) -> None:
@@ -249,8 +257,16 @@ def main(argv: list[str] | None = None) -> None:
     for bt in loader:
         if state["step"] >= a.steps or stop["now"]:
             break
+        if end_ts:
+            if time.time() >= end_ts:
+                break
+            frac = (time.time() - state["sched_t0"]) / max(1.0, end_ts - state["sched_t0"])
+            lr = lr_at(state["step"], a.lr, a.warmup, a.warmup + 1) if state["step"] < a.warmup else \
+                a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+        else:
+            lr = lr_at(state["step"], a.lr, a.warmup, a.steps)
         for g in opt.param_groups:
-            g["lr"] = lr_at(state["step"], a.lr, a.warmup, a.steps)
+            g["lr"] = lr
         t0 = time.time()
         logits = model(bt["image"].to(a.device), bt["inp"].to(a.device))
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), bt["tgt"].to(a.device).reshape(-1),
