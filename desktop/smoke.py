@@ -188,6 +188,24 @@ def check_models(models_dir: Path, report: Report) -> None:
         print(f"  warn model file {extra} is not in the manifest (not verified)", flush=True)
 
 
+def check_engine_models(models_dir: Path, report: Report) -> None:
+    """Load the shipped set through the engine's own loader, as a conversion does: a manifest the engine
+    rejects would otherwise only show as a quiet fallback to the tracer."""
+    try:
+        from inference.models import load_models
+    except ImportError as e:
+        raise SmokeFailure(f"models: the engine's model loader is not in this build (inference.models: {e})") from e
+    from inference.errors import ModelError
+
+    try:
+        models = load_models(models_dir, threads=1)
+        sessions = [models.encoder, models.decoder]
+    except ModelError as e:
+        raise SmokeFailure(f"models: the engine rejects the shipped models: {e}") from e
+    report.add(f"engine loads the derender model set ({len(sessions)} sessions, "
+               f"{models.spec.width}x{models.spec.height} token canvas)")
+
+
 def check_ocr_models(report: Report) -> None:
     import rapidocr
 
@@ -365,6 +383,7 @@ def run(out_dir: Path, home: Path, report: Report) -> None:
     with _NoNetwork() as net:
         with step(report, "models"):
             check_models(models_dir(), report)
+            check_engine_models(models_dir(), report)
             check_ocr_models(report)
         sample = samples_dir() / SAMPLE_NAME
         with step(report, "convert"):
