@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--fonts", type=float, default=0.15, help="share of single-stroke font words")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+                    help="bfloat16 autocast (2x faster on CPUs with avx512_bf16; weights stay fp32)")
     ap.add_argument("--ckpt-min", type=float, default=10.0)
     ap.add_argument("--val-min", type=float, default=20.0)
     ap.add_argument("--val-n", type=int, default=64)
@@ -268,8 +270,9 @@ def main(argv: list[str] | None = None) -> None:
         for g in opt.param_groups:
             g["lr"] = lr
         t0 = time.time()
-        logits = model(bt["image"].to(a.device), bt["inp"].to(a.device))
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), bt["tgt"].to(a.device).reshape(-1),
+        with torch.autocast(a.device, dtype=torch.bfloat16, enabled=a.bf16):
+            logits = model(bt["image"].to(a.device), bt["inp"].to(a.device))
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), bt["tgt"].to(a.device).reshape(-1),
                                ignore_index=-100)
         opt.zero_grad(set_to_none=True)
         loss.backward()
