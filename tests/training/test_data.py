@@ -3,6 +3,7 @@
 import itertools
 
 import numpy as np
+import pytest
 
 from inference.canvas import fit_crop
 from inference.tokens import TokenSpec
@@ -56,3 +57,44 @@ def test_vanilla_prefix():
     spec = TokenSpec()
     s = make_sample(_word(), None, np.random.default_rng(0), spec, "clean")
     assert list(s.tokens[:3]) == [spec.bos, spec.sep, spec.stroke] and s.n_prefix == 2
+
+
+def test_font_words_are_single_line_strokes_with_their_text():
+    pytest.importorskip("HersheyFonts")
+    from training.fonts import FontSource
+
+    fs = FontSource(["minute", "jitter"])
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        strokes, text = fs(rng)
+        assert text and all(s.ndim == 2 and s.shape[1] == 2 and len(s) >= 1 for s in strokes)
+        assert all(np.all(np.isfinite(s)) for s in strokes)
+    a = FontSource().render("tick", "futural", np.random.default_rng(0))
+    b = FontSource().render("tick", "futural", np.random.default_rng(0))
+    assert len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_collate_masks_the_prefix_and_padding():
+    torch = pytest.importorskip("torch")  # noqa: F841
+    from training.train import collate
+
+    spec = TokenSpec()
+    s1 = make_sample(_word(), "ab", np.random.default_rng(0), spec, "clean")
+    s2 = make_sample(_word()[:1], None, np.random.default_rng(1), spec, "clean")
+    bt = collate([s1, s2], spec.pad)
+    inp, tgt = bt["inp"].numpy(), bt["tgt"].numpy()
+    assert inp.shape == tgt.shape and inp.shape[1] == max(len(s1.tokens), len(s2.tokens)) - 1
+    # first predicted target is the STROKE after SEP; nothing before it is predicted
+    assert tgt[0, : s1.n_prefix - 1].tolist() == [-100] * (s1.n_prefix - 1) and tgt[0, s1.n_prefix - 1] == spec.stroke
+    assert tgt[1, len(s2.tokens) - 2] == spec.eos and np.all(tgt[1, len(s2.tokens) - 1:] == -100)
+    assert np.all(inp[1, len(s2.tokens) - 1:] == spec.pad)
+
+
+def test_coverage_precision():
+    line = [np.c_[np.linspace(0, 100, 20), np.zeros(20)]]
+    assert coverage_precision(line, line) == (1.0, 1.0)
+    half = [np.c_[np.linspace(0, 50, 10), np.zeros(10)]]
+    c, p = coverage_precision(line, half)
+    assert 0.45 < c < 0.6 and p == 1.0
+    far = [np.c_[np.linspace(0, 100, 20), np.full(20, 10.0)]]
+    assert coverage_precision(line, far) == (0.0, 0.0)
