@@ -36,7 +36,7 @@ EOS, CAP, REPEAT, GARBAGE, EMPTY = "eos", "cap", "repeat", "garbage", "empty"
 @dataclass(frozen=True, eq=False)
 class WordCrop:
     image: np.ndarray  # RGB uint8 crop (what the tracer, fidelity and style look at)
-    canvas: np.ndarray  # float32 [H, W] model input, ink = 1
+    canvas: np.ndarray | None  # float32 [H, W] model input, ink = 1 (None: crop made without a model)
     page_to_crop: Transform
     crop_to_canvas: Transform
 
@@ -50,7 +50,15 @@ class WordCrop:
 
     @property
     def ink_amount(self) -> float:
-        return float(self.canvas.sum())
+        return 0.0 if self.canvas is None else float(self.canvas.sum())
+
+    def warp_to_crop(self, page_layer: np.ndarray, interpolation: int = cv2.INTER_NEAREST) -> np.ndarray:
+        """A page-sized layer (e.g. the page's ink mask) cut out exactly like the crop image."""
+        h, w = self.image.shape[:2]
+        m_idx = Transform.translate(0.5, 0.5).then(self.page_to_crop).then(Transform.translate(-0.5, -0.5))
+        src = page_layer.astype(np.uint8) if page_layer.dtype == bool else page_layer
+        out = cv2.warpPerspective(src, m_idx.matrix, (w, h), flags=interpolation, borderMode=cv2.BORDER_CONSTANT)
+        return out.astype(bool) if page_layer.dtype == bool else out
 
 
 def _quad_angle_deg(q: np.ndarray) -> float:
@@ -69,9 +77,12 @@ def _expand_quad(q: np.ndarray, margin: float) -> np.ndarray:
     return q + margin * (sx * ux + sy * uy)
 
 
-def crop_word(page_rgb: np.ndarray, quad: Quad | np.ndarray, spec: TokenSpec,
+def crop_word(page_rgb: np.ndarray, quad: Quad | np.ndarray, spec: TokenSpec | None,
               margin_frac: float = 0.2, min_margin: float = 3.0) -> WordCrop:
-    """Cut the word in ``quad`` out of the page with a margin and place it on the model canvas."""
+    """Cut the word in ``quad`` out of the page with a margin and place it on the model canvas.
+
+    ``spec`` None: no model will see the crop, so the canvas is not made (``WordCrop.canvas`` is None).
+    """
     q = quad.to_array() if isinstance(quad, Quad) else np.asarray(quad, np.float64).reshape(4, 2)
     H, W = page_rgb.shape[:2]
     side_h = 0.5 * (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1]))
@@ -105,11 +116,13 @@ def crop_word(page_rgb: np.ndarray, quad: Quad | np.ndarray, spec: TokenSpec,
         crop = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA)
         to_crop = to_crop.then(Transform.scale(nw / w, nh / h))
     crop = np.ascontiguousarray(crop)
+    if spec is None:
+        return WordCrop(crop, None, to_crop, Transform.identity())
     canvas, to_canvas = fit_crop(crop, spec)
     return WordCrop(crop, canvas, to_crop, to_canvas)
 
 
-def whole_image_crop(image_rgb: np.ndarray, spec: TokenSpec) -> WordCrop:
+def whole_image_crop(image_rgb: np.ndarray, spec: TokenSpec | None) -> WordCrop:
     """The whole image as one word (InkSight's word mode): no margin added, the image is the crop."""
     h, w = image_rgb.shape[:2]
     return crop_word(image_rgb, Quad.from_rect(0, 0, w, h), spec, margin_frac=0.0, min_margin=0.0)

@@ -25,7 +25,7 @@ from . import derender as dr
 from . import refine
 from .errors import Cancelled, InkLiftError, InputError, ModelError
 from .fidelity import fidelity
-from .ink import InkSource, Page, Quad, Stroke, Word
+from .ink import DEFAULT_COLOR, InkSource, Page, Quad, Stroke, Word
 from .inkmask import ink_mask
 from .jobs import CancelToken, Progress
 from .load import load_image
@@ -137,23 +137,37 @@ def _line_kernel(length: int, deg: float) -> np.ndarray:
     return k
 
 
+def _rule_runs(mask: np.ndarray, span_frac: float) -> np.ndarray:
+    """Pixels on long thin straight runs within +-6 degrees of level (ruled or grid lines)."""
+    h, w = mask.shape
+    f = 1.0 if w <= 400 else 400.0 / w  # big masks: find the runs on a reduced copy (lines stay lines)
+    m8 = mask.astype(np.uint8)
+    small = m8 if f == 1.0 else (cv2.resize(m8 * 255, (max(1, round(w * f)), max(1, round(h * f))),
+                                            interpolation=cv2.INTER_AREA) > 60).astype(np.uint8)
+    span = int(span_frac * small.shape[1])
+    if span < 15:
+        return np.zeros(mask.shape, bool)
+    runs = np.zeros_like(small)
+    for deg in _RULE_ANGLES:
+        runs |= cv2.morphologyEx(small, cv2.MORPH_OPEN, _line_kernel(span, deg))
+    if f != 1.0:
+        runs = cv2.resize(runs, (w, h), interpolation=cv2.INTER_NEAREST)
+        runs = cv2.dilate(runs, np.ones((3, 3), np.uint8))
+    return runs.astype(bool)
+
+
 def _remove_rules(mask: np.ndarray, span_frac: float = 0.6) -> np.ndarray:
     """Drop ruled/grid lines: thin straight runs (within +-6 degrees of level) spanning most of the width.
 
     Strokes crossing a ruling keep their pixels where the ink is thicker than the ruling.
     """
-    w = mask.shape[1]
-    span = int(span_frac * w)
-    if span < 15 or not mask.any():
+    if not mask.any():
         return mask
-    m8 = mask.astype(np.uint8)
-    runs = np.zeros_like(m8)
-    for deg in _RULE_ANGLES:
-        runs |= cv2.morphologyEx(m8, cv2.MORPH_OPEN, _line_kernel(span, deg))
+    runs = _rule_runs(mask, span_frac)
     if not runs.any():
         return mask
-    thick = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((4, 1), np.uint8)).astype(bool)
-    return mask & ~(runs.astype(bool) & ~thick)
+    thick = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((4, 1), np.uint8)).astype(bool)
+    return mask & ~(runs & ~thick)
 
 
 def _drop_thin_runs(mask: np.ndarray, width: float) -> np.ndarray:
@@ -174,48 +188,55 @@ def _drop_thin_runs(mask: np.ndarray, width: float) -> np.ndarray:
     return mask & ~flat[lab]
 
 
-def _word_mask(crop: dr.WordCrop, quad: Quad) -> tuple[np.ndarray, float]:
-    """The word's ink in crop px (neighbours and ruled lines out) and its stroke width estimate."""
-    raw = ink_mask(crop.image)
+def _word_mask(crop: dr.WordCrop, quad: Quad, page_ink: np.ndarray | None) -> tuple[np.ndarray, float, str]:
+    """The word's ink in crop px (neighbours and ruled lines out), its stroke width and ink colour."""
+    raw = crop.warp_to_crop(page_ink) if page_ink is not None else ink_mask(crop.image)
     if not raw.any():
-        return raw, 0.0
+        return raw, 0.0, DEFAULT_COLOR
     q_crop = crop.page_to_crop.apply(quad.to_array())
-    m0 = _remove_rules(raw) & _quad_mask(raw.shape, q_crop, 3.0)
+    clean = _remove_rules(raw)
+    m0 = clean & _quad_mask(raw.shape, q_crop, 3.0)
     if not m0.any():
-        return m0, 0.0
-    width = float(estimate_style(crop.image, m0).width_px)
-    m = _remove_rules(raw) & _quad_mask(raw.shape, q_crop, max(2.0, 1.5 * width))
-    return _drop_thin_runs(m, width), width
+        return m0, 0.0, DEFAULT_COLOR
+    style = estimate_style(crop.image, m0)
+    width = float(style.width_px)
+    m = clean & _quad_mask(raw.shape, q_crop, max(2.0, 1.5 * width))
+    return _drop_thin_runs(m, width), width, style.color
 
 
 def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
                     model_ink: dr.WordInk | None, threshold: float, mask: np.ndarray,
-                    width: float) -> tuple[Word, str | None]:
+                    width: float, colour: str) -> tuple[Word, str | None]:
     """Choose, refine, score and style one word's strokes; returns the Word and a problem note."""
-    img = crop.image
     if not mask.any():
         return Word((), quad, text, confidence, InkSource.TRACER, 0.0, True), "no ink in the word box"
     cands: list[_Candidate] = []
     note = None
+    suspicious = False
     if model_ink is not None and model_ink.strokes:
-        pts = [Stroke(crop.page_to_crop.apply(p), width=width) for p in model_ink.strokes if len(p)]
-        pts = _refine(pts, mask, width)
-        cands.append(_Candidate(pts, InkSource.MODEL, _fidelity(pts, mask, width)))
-        if model_ink.decoded.status in (dr.CAP, dr.REPEAT, dr.GARBAGE):
-            note = f"model output stopped by {model_ink.decoded.status}"
-    if not cands or cands[0].f1 < threshold:
+        raw = [Stroke(crop.page_to_crop.apply(p), width=width) for p in model_ink.strokes if len(p)]
+        raw_f1 = _fidelity(raw, mask, width)
+        # snapping pulls any scribble onto the ink: only output that was already close counts
+        if raw_f1 >= 0.5 * threshold:
+            pts = _refine(raw, mask, width)
+            cands.append(_Candidate(pts, InkSource.MODEL, _fidelity(pts, mask, width)))
+        else:
+            note = "model output far from the ink"
+        if model_ink.decoded.status != dr.EOS:
+            suspicious = True
+            note = note or f"model output stopped by {model_ink.decoded.status}"
+    if not cands or suspicious or cands[0].f1 < threshold:
         traced = [Stroke(p, width=width) for p in trace_mask(mask, width) if len(p)]
         cands.append(_Candidate(traced, InkSource.TRACER, _fidelity(traced, mask, width)))
     best = max(cands, key=lambda c: c.f1)
     if not best.strokes:
         return Word((), quad, text, confidence, best.source, 0.0, True), "no strokes found"
-    colour = estimate_style(img, mask).color
     to_page = crop.crop_to_page
     width_page = max(0.5, width / max(crop.page_to_crop.scale_factor(), 1e-6))
     strokes = [replace(s.mapped(to_page.apply), color=colour, width=width_page, time_measured=False)
                for s in refine.synth_timestamps(best.strokes)]
-    return Word(tuple(strokes), quad, text, confidence, best.source, round(best.f1, 4),
-                best.f1 < threshold), note
+    review = best.f1 < threshold or (best.source == InkSource.MODEL and suspicious)
+    return Word(tuple(strokes), quad, text, confidence, best.source, round(best.f1, 4), review), note
 
 
 def _check(cancel: CancelToken | None) -> None:
@@ -232,7 +253,7 @@ class _WordJob:
 
 def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSet | None,
                     config: PipelineConfig, warnings: list[str], cancel: CancelToken | None,
-                    stats: Counter) -> Generator[Progress, None, list[Word]]:
+                    stats: Counter, page_ink: np.ndarray | None = None) -> Generator[Progress, None, list[Word]]:
     """Words in reading order; yields ("derender", done, total) after each chunk of words."""
     derenderer = dr.Derenderer(models, batch_size=config.batch_size) if models is not None else None
     spec = models.spec if models is not None else None
@@ -245,7 +266,7 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
         crops: list[dr.WordCrop | None] = []
         for j in chunk:
             try:
-                crops.append(dr.crop_word(image, j.quad, spec or _TRACER_SPEC))
+                crops.append(dr.crop_word(image, j.quad, spec if derenderer is not None else None))
             except ValueError:
                 crops.append(None)
         inks: dict[int, dr.WordInk] = {}
@@ -261,8 +282,8 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
             except ModelError as e:
                 warnings.append(f"{e}; the remaining words use the geometric tracer")
                 derenderer = None
-        masks: list[tuple[np.ndarray, float] | None] = [
-            _word_mask(c, j.quad) if c is not None else None for j, c in zip(chunk, crops)]
+        masks: list[tuple[np.ndarray, float, str] | None] = [
+            _word_mask(c, j.quad, page_ink) if c is not None else None for j, c in zip(chunk, crops)]
         widths.extend(w for m in masks if m is not None and m[1] > 0 for w in [m[1]])
         page_width = float(np.median(widths)) if widths else 0.0
         for i, (j, crop) in enumerate(zip(chunk, crops)):
@@ -272,12 +293,12 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
                 stats["outside"] += 1
                 yield Progress("derender", len(words), total)
                 continue
-            mask, width = masks[i]
+            mask, width, colour = masks[i]
             # one pen per page, mostly: a word's own estimate is noisy (few pixels, touching rulings)
             if page_width > 0:
                 width = float(np.clip(width or page_width, 0.7 * page_width, 1.4 * page_width))
             w, note = _word_from_crop(crop, j.quad, j.text, j.confidence, inks.get(i),
-                                      config.fidelity_threshold, mask, width)
+                                      config.fidelity_threshold, mask, width, colour)
             if note:
                 stats[note] += 1
             stats[w.source.value] += 1
@@ -286,15 +307,12 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
     return words
 
 
-_TRACER_SPEC = dr.TokenSpec()  # canvas only matters to the model; crops still need one
-
-
 # --- drawings ----------------------------------------------------------------------------------------
 def _trace_drawings(image: np.ndarray, words: Sequence[Word], page_mask: np.ndarray | None) -> list[Stroke]:
     """Ink outside every word box -> strokes (diagrams, arrows, underlines)."""
     mask = page_mask if page_mask is not None else ink_mask(image)
     mask = _remove_rules(mask, 0.25)  # rulings and grid lines are paper, not drawings
-    mask = _remove_rules(mask.T, 0.25).T
+    mask = np.ascontiguousarray(_remove_rules(np.ascontiguousarray(mask.T), 0.25).T)
     if not mask.any():
         return []
     cover = np.zeros(mask.shape, np.uint8)
@@ -330,6 +348,9 @@ def _summary_warnings(stats: Counter, n_words: int, models: ModelSet | None) -> 
                        (dr.GARBAGE, "got unusable model output")):
         if stats[key]:
             out.append(f"{stats[key]} of {n_words} words {label}; their ink was checked against the photo")
+    if stats["model output far from the ink"]:
+        out.append(f"{stats['model output far from the ink']} of {n_words} words got model ink far from the "
+                   f"photo's ink (replaced by the tracer)")
     if stats["no ink in the word box"]:
         out.append(f"{stats['no ink in the word box']} word boxes contained no ink")
     if stats["outside"]:
@@ -402,7 +423,10 @@ def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = No
     if not jobs:
         warnings.append("no words found on the page")
 
-    words = yield from _derender_words(image, jobs, models, config, warnings, cancel, stats)
+    page_ink = getattr(segmentation, "ink", None)
+    if page_ink is not None and page_ink.shape != image.shape[:2]:
+        page_ink = None
+    words = yield from _derender_words(image, jobs, models, config, warnings, cancel, stats, page_ink)
     t = lap("derender", t)
     warnings.extend(_summary_warnings(stats, len(words), models))
 
