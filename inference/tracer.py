@@ -15,6 +15,7 @@ Coordinates are continuous mask coordinates: pixel (row r, col c) has its centre
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -27,20 +28,13 @@ from .ink import Stroke
 # thinning
 
 
+_CODE_KERNEL = np.array([[8, 4, 2], [16, 0, 1], [32, 64, 128]], np.float32)
+
+
 def _neighbour_code(img: np.ndarray) -> np.ndarray:
-    """8-bit code of each pixel's neighbours: bit0 E, bit1 NE, bit2 N, bit3 NW, bit4 W, bit5 SW, bit6 S,
-    bit7 SE (counter-clockwise from east)."""
-    p = np.pad(img.astype(np.uint8), 1)
-    return (
-        p[1:-1, 2:]
-        | (p[:-2, 2:] << 1)
-        | (p[:-2, 1:-1] << 2)
-        | (p[:-2, :-2] << 3)
-        | (p[1:-1, :-2] << 4)
-        | (p[2:, :-2] << 5)
-        | (p[2:, 1:-1] << 6)
-        | (p[2:, 2:] << 7)
-    )
+    """8-bit code of each pixel's neighbours (img is 0/1): bit0 E, bit1 NE, bit2 N, bit3 NW, bit4 W,
+    bit5 SW, bit6 S, bit7 SE (counter-clockwise from east). A correlation; outside the image is 0."""
+    return cv2.filter2D(img.astype(np.uint8), -1, _CODE_KERNEL, borderType=cv2.BORDER_CONSTANT)
 
 
 def _thin_luts() -> tuple[np.ndarray, np.ndarray]:
@@ -202,6 +196,7 @@ class _Graph:
     node_dist: list  # distance-to-paper at the node (half width there)
     edges: list = field(default_factory=list)
     dots: list = field(default_factory=list)  # (x, y, comp)
+    pins: list = field(default_factory=list)  # cusp tips: points smoothing must not round off
 
     def degree(self) -> np.ndarray:
         deg = np.zeros(len(self.pos), int)
@@ -368,6 +363,13 @@ def _prune(g: _Graph, w: float) -> None:
                 deg[other] -= 1
                 deg[e.a if e.b == other else e.b] -= 1
                 changed = True
+        # 2. a "loop" too short to go round even a one-pixel hole is a clump of centre-line pixels
+        #    (a sharp apex thins to a little triangle)
+        for e in g.edges:
+            if e.alive and e.a >= 0 and e.a == e.b and e.length < 4.0 and deg[e.a] >= 3:
+                e.alive = False
+                deg[e.a] -= 2
+                changed = True
         # 3. two junctions a hair apart are one crossing: contract the short edge between them
         for e in g.edges:
             if not (e.alive and e.a >= 0 and e.a != e.b):
@@ -395,6 +397,69 @@ def _prune(g: _Graph, w: float) -> None:
             changed = True
         if not changed:
             break
+
+
+def _cut_near(pts: np.ndarray, centre: np.ndarray, r: float) -> np.ndarray:
+    """Drop the trailing points of ``pts`` within ``r`` of ``centre`` (keep at least one)."""
+    d = np.hypot(pts[:, 0] - centre[0], pts[:, 1] - centre[1])
+    k = len(pts)
+    while k > 1 and d[k - 1] <= r:
+        k -= 1
+    return pts[:k]
+
+
+def _resolve_cusps(g: _Graph, w: float, mask: np.ndarray) -> None:
+    """A 'v' or the foot of an 'N' thins to a Y: two arms and a short spur into the sharp tip. The pen
+    drew arm, tip, arm in one go: join the arms through the tip (moved out to half a pen width from the
+    ink's edge) and drop the spur."""
+    for _ in range(len(g.edges) + 1):
+        if not _resolve_one_cusp(g, w, mask):
+            break
+
+
+def _resolve_one_cusp(g: _Graph, w: float, mask: np.ndarray) -> bool:
+    deg = g.degree()
+    inc: dict[int, list[tuple[_Edge, int]]] = {}
+    for e in g.edges:
+        if e.alive and e.a >= 0:
+            inc.setdefault(e.a, []).append((e, 0))
+            inc.setdefault(e.b, []).append((e, 1))
+    for v, ends in inc.items():
+        if not g.is_junction[v] or deg[v] != 3 or len({id(e) for e, _ in ends}) != 3:
+            continue
+        spurs = []
+        for e, side in ends:
+            other = e.b if side == 0 else e.a
+            if not g.is_junction[other] and deg[other] == 1 and e.length <= 3.0 * w + 2.0:
+                spurs.append((e.length, e, side))
+        if not spurs:
+            continue
+        _, sp, sside = min(spurs, key=lambda t: t[0])
+        (ea, sa), (eb, sb) = [(e, sd) for e, sd in ends if e is not sp]
+
+        def away(e, side):  # points of e starting at v
+            return e.pts if side == 0 else e.pts[::-1]
+
+        d_s = _end_direction(away(sp, sside), w)
+        d_a = _end_direction(away(ea, sa), w)
+        d_b = _end_direction(away(eb, sb), w)
+        # both arms leave on the far side of the tip (within ~50 degrees), the opening under ~110
+        if not (d_a @ d_s < -0.6 and d_b @ d_s < -0.6 and d_a @ d_b > -0.35):
+            continue
+        centre = np.asarray(g.pos[v])
+        r = max(1.0, g.node_dist[v])
+        pa = _cut_near(away(ea, sa)[::-1], centre, r)  # ends near v
+        pb = _cut_near(away(eb, sb)[::-1], centre, r)[::-1]  # starts near v
+        tip = _fit_end(away(sp, sside), mask, w)[-1]
+        far_a = ea.b if sa == 0 else ea.a
+        far_b = eb.b if sb == 0 else eb.a
+        ea.pts = np.vstack([pa, tip, pb])
+        g.pins.append(np.array(tip, np.float64))
+        ea.a, ea.b = far_a, far_b
+        eb.alive = False
+        sp.alive = False
+        return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -524,6 +589,24 @@ def _smooth(pts: np.ndarray, closed: bool, sigma: float) -> np.ndarray:
     return sm
 
 
+def _smooth_pinned(pts: np.ndarray, closed: bool, sigma: float, pins: list) -> np.ndarray:
+    """Smooth, keeping cusp tips sharp: the pieces between pinned points are smoothed on their own."""
+    if not pins or len(pts) < 3:
+        return _smooth(pts, closed, sigma)
+    pa = np.asarray(pins)
+    hit = np.nonzero((np.abs(pts[:, None, :] - pa[None, :, :]).max(axis=2) < 1e-9).any(axis=1))[0]
+    hit = hit[(hit > 0) & (hit < len(pts) - 1)]
+    if len(hit) == 0:
+        return _smooth(pts, closed, sigma)
+    if closed:  # start the loop at a tip, then it is an open run with fixed ends
+        body = pts[:-1] if np.allclose(pts[0], pts[-1]) else pts
+        body = np.roll(body, -int(hit[0]), axis=0)
+        return _smooth_pinned(np.vstack([body, body[:1]]), False, sigma, pins)
+    cuts = [0, *hit.tolist(), len(pts) - 1]
+    pieces = [_smooth(pts[i:j + 1], False, sigma) for i, j in itertools.pairwise(cuts)]
+    return np.vstack([pieces[0]] + [p[1:] for p in pieces[1:]])
+
+
 def rdp(pts: np.ndarray, eps: float) -> np.ndarray:
     """Indices kept by Ramer-Douglas-Peucker simplification of an (n, 2) polyline (ends always kept)."""
     n = len(pts)
@@ -609,7 +692,14 @@ def _orient(pts: np.ndarray, closed: bool) -> np.ndarray:
         body = np.roll(body, -top, axis=0)
         return np.vstack([body, body[:1]])
     dx, dy = pts[-1] - pts[0]
-    if abs(dx) > abs(dy):
+    chord = math.hypot(dx, dy)
+    span = float(max(np.ptp(pts[:, 0]), np.ptp(pts[:, 1])))
+    if _arc_length(pts) > 1.5 * chord + 1e-9 and chord > 0:
+        # a winding stroke (N, w, a cursive word) runs left to right unless its ends stack vertically
+        ltr = abs(dx) > 0.3 * span
+    else:  # a straight-ish stroke: left to right when flat, top to bottom when steep
+        ltr = abs(dx) > abs(dy)
+    if ltr:
         return pts if dx >= 0 else pts[::-1]
     return pts if dy >= 0 else pts[::-1]
 
@@ -634,7 +724,7 @@ def _merge_fragments(strokes: list[tuple[np.ndarray, bool, int]], w: float) -> l
             continue
         best = None
         for j, (q, qc, qcomp) in enumerate(out):
-            if qc:
+            if qc or qcomp != comp:  # a separate piece of ink (an i's dot) stays separate
                 continue
             for qe in (0, -1):
                 for pe in (0, -1):
@@ -712,7 +802,10 @@ def _order(strokes: list[tuple[np.ndarray, bool, int]]) -> list[np.ndarray]:
 
 def _polished_chains(skel, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[np.ndarray, bool, int]]:
     g = _build_graph(skel, dist)
+    _resolve_cusps(g, w, m)  # before pruning: a cusp's spur is short but it is the tip's ink
     _prune(g, w)
+    _resolve_cusps(g, w, m)
+    _merge_degree2(g)
     chains = _chains(g, w, max_turn_deg)
     sigma = min(2.0, max(0.7, 0.25 * w))
     h, wd = m.shape
@@ -720,7 +813,7 @@ def _polished_chains(skel, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[np.
     for pts, closed, _ in chains:
         if len(pts) >= 2 and not closed and np.allclose(pts[0], pts[-1]) and _arc_length(pts) > 2 * w:
             closed = True
-        pts = _smooth(pts, closed, sigma)
+        pts = _smooth_pinned(pts, closed, sigma, g.pins)
         if not closed and len(pts) >= 2:
             pts = _fit_end(pts, m, w)
             pts = _fit_end(pts[::-1], m, w)[::-1]
@@ -747,10 +840,10 @@ def _cover_residual(strokes, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[n
     tol = default_tolerance(w)
     far = cv2.distanceTransform((~drawn).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) > tol
     miss = (m & far).astype(np.uint8)
-    if miss.sum() < max(4.0, 0.01 * m.sum()):
+    if miss.sum() < max(4.0, 0.02 * m.sum()):
         return []
     _n, lab, stats, _ = cv2.connectedComponentsWithStats(miss, connectivity=8)
-    big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= max(4.0, 0.3 * w * w))[0] + 1
+    big = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= max(4.0, 0.4 * w * w))[0] + 1
     if len(big) == 0:
         return []
     keep = np.isin(lab, big)

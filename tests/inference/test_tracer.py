@@ -229,3 +229,24 @@ def test_trace_image_styles_strokes_with_the_ink_colour_and_width():
     assert abs(r - 20) <= 20 and abs(g - 40) <= 20 and abs(b - 160) <= 25
     assert 3.5 <= strokes[0].width <= 8.0
     assert trace_image(np.full((30, 30, 3), 240, np.uint8)) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    "name, poly",
+    [
+        ("V", [[10, 10], [40, 80], [70, 10]]),
+        ("N", [[10, 80], [10, 10], [60, 80], [60, 10]]),
+        ("W", [[10, 10], [25, 80], [40, 30], [55, 80], [70, 10]]),
+    ],
+)
+def test_sharp_turns_are_cusps_of_one_stroke(width, name, poly):
+    """A 'v' thins to a 'Y' (two arms and a spur into the tip); the pen went arm, tip, arm."""
+    m = mask_of([poly], 100, 100, width)
+    (s,) = trace_mask(m)
+    assert s[0, 0] < s[-1, 0]  # left to right
+    # every vertex of the pen path is reached within a pixel and a half of the pen centre line
+    for v in np.asarray(poly, float):
+        assert np.min(np.hypot(*(s - v).T)) <= 1.5 + 0.15 * width, (name, v)
+    f = covers([s], m, width)
+    assert f.precision >= 0.98 and f.recall >= 0.98

@@ -52,13 +52,16 @@ def test_traced_words_cover_their_ink_at_the_estimated_width(font, width):
         assert f.precision >= 0.95 and f.recall >= 0.95, (text, f)
 
 
-@pytest.mark.parametrize("font", ["futural", "timesr"])
+# Single-line fonts, where the pen width is the ink's width (timesr doubles its stems, so its ink is
+# wider than the pen and only the estimated width above is meaningful for it)
+@pytest.mark.parametrize("font", ["futural", "scripts"])
 @pytest.mark.parametrize("width", [2, 4, 8])
-def test_traced_print_words_cover_their_ink_at_the_true_width(font, width):
+def test_traced_words_cover_their_ink_at_the_pen_width(font, width):
     for text in WORDS:
         mask, source = word_mask(text, font, width, with_strokes=True)
         strokes = trace_mask(mask)
         f = fidelity([Stroke(s) for s in strokes], mask, width)
         assert f.precision >= 0.95 and f.recall >= 0.95, (text, f)
-        # a pen trace, not a scribble: about as many strokes as the font draws, not crumbs
-        assert len(text) // 2 <= len(strokes) <= max(len(source), 2 * len(text)) + 4, (text, len(strokes))
+        # a pen trace, not a scribble: strokes of the order of the font's own (a blobby thick-pen word
+        # gets a few extra rim strokes), not a heap of crumbs
+        assert len(text) // 2 <= len(strokes) <= 2 * len(source) + len(text), (text, len(strokes))
