@@ -131,7 +131,8 @@ def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path 
             except Exception as e:  # noqa: BLE001 - a failing image is a result (no ink), not a crash
                 rec["error"] = f"{type(e).__name__}: {e}"
                 log(f"  {sysm.name} failed on {it.file}: {rec['error']}")
-                log(traceback.format_exc(limit=4))
+                if not any(r.get("error") and r["system"] == sysm.name for r in records):
+                    log(traceback.format_exc(limit=4))  # the first failure per system in full
                 image, strokes = (photo if photo is not None else load_rgb(path)), []
             rec["seconds_engine"] = time.perf_counter() - t0
             h, w = image.shape[:2]
