@@ -36,7 +36,7 @@ from .tracer import trace_mask
 from .transforms import Transform
 
 LAYOUTS = ("auto", "page", "line", "word")
-CHUNK = 64  # words cropped and decoded together (bounds memory on 2,000-word pages)
+CHUNK = 96  # words cropped and decoded together (bounds memory on 2,000-word pages)
 MIN_TEXT_CONFIDENCE = 0.3  # below this the model runs without the OCR text (vanilla mode)
 
 
@@ -48,7 +48,7 @@ class PipelineConfig:
     fidelity_threshold: float = 0.55  # F1 below which the tracer is tried and the word flagged for review
     debug_dir: str | Path | None = None
     max_words: int = 3000  # more than this on one page: the rest is dropped with a warning
-    batch_size: int = 16
+    batch_size: int = 32
     models_dir: str | Path | None = None  # None: the shipped resources/models
     drawings: bool = True  # trace ink outside the words into Page.drawings
 
