@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from .page import PageImage
-from .segment import Segmentation, ink_mask_from_darkness
+from .segment import Segmentation, ink_mask_from_darkness, remove_long_lines
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,15 +66,6 @@ def find_drawings(
 
 
 def _remove_ruling(mask: np.ndarray) -> np.ndarray:
-    """Drop straight horizontal/vertical lines longer than a third of the page (ruled or grid paper
-    printed dark enough to count as ink) — a hand-drawn underline is far shorter."""
-    h, w = mask.shape
-    m8 = mask.astype(np.uint8)
-    lines = np.zeros_like(m8)
-    for length, shape in ((max(15, w // 3), (max(15, w // 3), 1)), (max(15, h // 3), (1, max(15, h // 3)))):
-        k = cv2.getStructuringElement(cv2.MORPH_RECT, shape)
-        lines |= cv2.morphologyEx(m8, cv2.MORPH_OPEN, k)
-    if not lines.any():
-        return mask
-    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    return mask & (lines == 0)
+    """Ruled or grid paper printed dark enough to count as ink: straight lines longer than a third of
+    the page (a hand-drawn underline or a diagram's axis is far shorter)."""
+    return remove_long_lines(mask, 1.0 / 3.0)

@@ -23,13 +23,17 @@ def _as_gray_darkest(image: np.ndarray) -> np.ndarray:
     return image[..., :3].min(axis=2).astype(np.float32)
 
 
-def background_estimate(gray: np.ndarray, stroke_px: float | None = None) -> np.ndarray:
-    """Paper brightness without the ink: a grey-level closing wide enough to erase strokes, smoothed."""
+def background_estimate(gray: np.ndarray, stroke_px: float | None = None, work_side: int = 1200) -> np.ndarray:
+    """Paper brightness without the ink: a grey-level closing wide enough to erase strokes, smoothed.
+
+    ``work_side``: the closing runs on a copy reduced to this longest side (whole pages use ~400: the
+    paper's brightness is smooth, and a large elliptic closing at full size costs most of a second).
+    """
     h, w = gray.shape
     k = int(max(7, min(61, (stroke_px or max(2.0, min(h, w) / 40.0)) * 6))) | 1
     small = 1.0
-    if max(h, w) > 1200:  # closing on a reduced copy: same look, far cheaper
-        small = 1200.0 / max(h, w)
+    if max(h, w) > work_side:  # closing on a reduced copy: same look, far cheaper
+        small = float(work_side) / max(h, w)
         g = cv2.resize(gray, (max(1, int(w * small)), max(1, int(h * small))), interpolation=cv2.INTER_AREA)
         k = max(7, int(k * small) | 1)
     else:
@@ -41,18 +45,19 @@ def background_estimate(gray: np.ndarray, stroke_px: float | None = None) -> np.
     return np.maximum(bg, 1.0)
 
 
-def ink_darkness(image: np.ndarray, stroke_px: float | None = None, coloured_ink: bool = True) -> np.ndarray:
+def ink_darkness(image: np.ndarray, stroke_px: float | None = None, coloured_ink: bool = True,
+                 work_side: int = 1200) -> np.ndarray:
     """Float32 map in [0, 1]: 0 = paper, 1 = darkest ink, after dividing out the background.
 
     ``coloured_ink=True`` combines the brightest channel (robust to blue/red ruling) with the darkest one
     so that coloured pens (red, green, blue) still count as ink where they are clearly darker than paper.
     """
     gray = _as_gray_brightest(image)
-    norm = gray / background_estimate(gray, stroke_px)
+    norm = gray / background_estimate(gray, stroke_px, work_side)
     dark = 1.0 - np.clip(norm, 0.0, 1.0)
     if coloured_ink and image.ndim == 3:
         g2 = _as_gray_darkest(image)
-        d2 = 1.0 - np.clip(g2 / background_estimate(g2, stroke_px), 0.0, 1.0)
+        d2 = 1.0 - np.clip(g2 / background_estimate(g2, stroke_px, work_side), 0.0, 1.0)
         # a coloured pen is dark in its darkest channel but a ruled line too; require it to be thick/strong
         dark = np.maximum(dark, np.where(d2 > 0.35, d2 * 0.8, 0.0))
     return dark.astype(np.float32)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from .segment import Segmenter
 
 SHEET_MIN_AREA = 0.25  # a sheet must cover at least this share of the photo to be trusted
+_DEBUG = False
+_BG_SIDE = 480  # lighting is estimated on a copy this large (it is smooth; see background_estimate)
 _DETECT_SIDE = 640  # sheet finding runs on a copy this large (corner error ~0.2% of the side per px)
 
 
@@ -40,6 +42,7 @@ class PageImage:
     raw: np.ndarray | None = None  # RGB upright page before the lighting correction
     text_lines: np.ndarray | None = None  # (n, 4, 2) detected text-line quads in page px (reused by segment)
     text_line_scores: np.ndarray | None = None
+    text_line_reads: list | None = None  # [(text, confidence, rapidocr WordInfo)] per text line, upright
 
     @property
     def size(self) -> tuple[int, int]:
@@ -106,12 +109,14 @@ def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarra
     sh, sw = small.shape[:2]
     if min(sh, sw) < 32:
         return None
-    gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
+    # darkest channel: white paper stays bright under a shadow, a brown or coloured table does not
+    gray = cv2.GaussianBlur(small.min(axis=2), (5, 5), 0)
     # ink and ruling would punch holes in the paper: a closing the size of a few strokes removes them
     gray = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
     thr, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     best = None
-    for t in (thr, thr * 0.85):  # a second, lower cut keeps a shadowed part of the sheet
+    # a sweep of cuts: the Otsu cut can split a half-shadowed sheet; keep the best-fitting quadrilateral
+    for t in sorted({float(thr) * f for f in (1.15, 1.0, 0.85, 0.7, 0.55)}, reverse=True):
         mask = (gray > t).astype(np.uint8)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
         n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
@@ -140,12 +145,17 @@ def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarra
         if not (0.85 < area / max(qa, 1.0) < 1.08):  # the component must really be that quadrilateral
             continue
         quad = _order_corners(_refine_corners(_order_corners(quad), cnt))
-        # a sheet cut off by the photo's border: several corners on the edge -> not "clearly visible"
-        on_edge = np.sum((quad[:, 0] < 2) | (quad[:, 1] < 2) | (quad[:, 0] > sw - 3) | (quad[:, 1] > sh - 3))
-        if on_edge > 2:
+        # a corner on or beyond the photo's border: the sheet is cut off (or the cut leaked into the
+        # background, which the border then closes into a false quadrilateral) -> not clearly visible
+        if np.any((quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)):
             continue
-        score = area
-        if best is None or score > best[0] * 1.05:
+        fill = min(area / max(qa, 1.0), max(qa, 1.0) / area)
+        if _DEBUG:
+            print("sheet candidate", t, area, fill, quad.tolist())
+        # larger is better while the blob stays a clean quadrilateral (a lower cut that still fits 4
+        # straight sides has taken in a shadowed corner, not the table)
+        score = area if fill >= 0.97 else area * fill ** 8
+        if best is None or score > best[0]:
             best = (score, quad)
     if best is None:
         return None
@@ -171,7 +181,7 @@ def even_out_lighting(rgb: np.ndarray) -> np.ndarray:
     """Divide every channel by the paper's brightness (estimated on the brightest channel): shadows and
     gradients go, the paper's tint and the ink's colour stay."""
     gray = _as_gray_brightest(rgb)
-    bg = background_estimate(gray)
+    bg = background_estimate(gray, work_side=_BG_SIDE)
     out = rgb.astype(np.float32) * (255.0 / bg)[..., None]
     return np.clip(out, 0, 255).astype(np.uint8)
 
@@ -183,35 +193,48 @@ def _quad_long_axis(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return e01, e12
 
 
-def detect_rotation(image: np.ndarray, lines: np.ndarray, segmenter: Segmenter, max_lines: int = 8) -> int:
-    """Clockwise degrees that turn ``image`` upright, from its detected text lines (page px quads)."""
+def _read_score(reads) -> float:
+    """Characters read, weighted by confidence: upside-down text reads as few, unsure characters."""
+    return float(sum(len(t.strip()) * c for t, c, _ in reads))
+
+
+def _mean_confidence(reads) -> float:
+    n = sum(len(t.strip()) for t, _, _ in reads)
+    return _read_score(reads) / n if n else 0.0
+
+
+UPRIGHT_CONFIDENCE = 0.85  # lines read this confidently as they are need no upside-down check
+
+
+def detect_rotation(image: np.ndarray, lines: np.ndarray, segmenter: Segmenter) -> tuple[int, list | None]:
+    """Clockwise degrees that turn ``image`` upright, from its detected text lines (quads in image px),
+    and the recogniser's reading of every line in the upright orientation (reused by the segmenter).
+
+    Across or down: the detected line boxes vote (long side horizontal or vertical, weighted by length).
+    Which way round: the lines are read as they are; unless that reading is already confident, they are
+    read turned by 180 degrees too, and the better-read orientation wins.
+    """
     if lines is None or len(lines) == 0:
-        return 0
-    e01, e12 = _quad_long_axis(lines)
-    wide = np.maximum(e01, e12)
-    vertical_votes = float(np.sum(np.where(e12 > 1.3 * e01, wide, 0.0)))
-    horizontal_votes = float(np.sum(np.where(e01 > 1.3 * e12, wide, 0.0)))
-    vertical = vertical_votes > horizontal_votes
-    order = np.argsort(-wide)[:max_lines]
+        return 0, None
+    e01 = np.linalg.norm(lines[:, 1] - lines[:, 0], axis=1)
+    e12 = np.linalg.norm(lines[:, 2] - lines[:, 1], axis=1)
+    longest = np.maximum(e01, e12)
+    vertical = float(np.sum(longest[e12 > 1.3 * e01])) > float(np.sum(longest[e01 > 1.3 * e12]))
     crops = []
-    for i in order:
-        c = segmenter.crop_line(image, lines[i])
+    for q in lines:
+        c = segmenter.crop_line(image, q)
         if c is None:
-            continue
-        if vertical and c.shape[0] > c.shape[1]:
-            c = np.ascontiguousarray(np.rot90(c))  # counter-clockwise: text written top-to-bottom reads right
+            c = np.full((8, 8, 3), 255, np.uint8)
+        elif vertical:  # turned counter-clockwise, text written top-to-bottom reads left to right
+            c = np.ascontiguousarray(np.rot90(c))
         crops.append(c)
-    if not crops:
-        return 0
-    flipped = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
-    res = segmenter.recognize(crops + flipped)
-    n = len(crops)
-    score = [sum(len(t.strip()) * c for t, c, _ in res[:n]), sum(len(t.strip()) * c for t, c, _ in res[n:])]
-    upright_as_is = score[0] >= score[1]
-    if vertical:
-        # crops turned counter-clockwise read well -> the page must turn counter-clockwise (270 cw)
-        return 270 if upright_as_is else 90
-    return 0 if upright_as_is else 180
+    as_is = segmenter.recognize(crops)
+    if _mean_confidence(as_is) >= UPRIGHT_CONFIDENCE:
+        return (270 if vertical else 0), as_is
+    turned = segmenter.recognize([np.ascontiguousarray(c[::-1, ::-1]) for c in crops])
+    if _read_score(as_is) >= _read_score(turned):
+        return (270 if vertical else 0), as_is
+    return (90 if vertical else 180), turned
 
 
 # --- the stage --------------------------------------------------------------------------------------
@@ -234,27 +257,27 @@ def prepare_page(
     else:
         page, tf = work, Transform.identity()
 
-    rotation, lines, scores = 0, None, None
-    if detect_upright or segmenter is not None:
+    rotation, lines, scores, reads = 0, None, None, None
+    if detect_upright:
         if segmenter is None:
             from .segment import default_segmenter
             segmenter = default_segmenter()
         lines, scores = segmenter.detect(page)
-        if detect_upright and len(lines):
-            rotation = detect_rotation(page, lines, segmenter)
+        rotation, reads = detect_rotation(page, lines, segmenter)
     if rotation:
         k = rotation // 90
         rot = Transform.rotate90(k, page.shape[1], page.shape[0])
         page = np.ascontiguousarray(np.rot90(page, -k))
         tf = tf.then(rot)
         if lines is not None and len(lines):
-            lines = rot.apply(lines.reshape(-1, 2)).reshape(-1, 4, 2)
-            lines = np.array([_order_corners(q) for q in lines])
+            # re-start each quad at its upright top-left corner: the crop of np.roll(q, k) is the crop of q
+            # turned as the page was, i.e. exactly what the reads above were made from
+            lines = rot.apply(np.roll(lines, k, axis=1).reshape(-1, 2)).reshape(-1, 4, 2)
         if quad is not None:
             quad = np.roll(quad, k, axis=0)  # keep "page TL, TR, BR, BL" after the turn
 
     flat = even_out_lighting(page)
-    norm = ink_darkness(page)
+    norm = ink_darkness(page, work_side=_BG_SIDE)
     return PageImage(image=flat, transform=tf, to_original=tf.inverse().then(loaded.transform.inverse()),
                      rotation=rotation, sheet_quad=quad, warped=quad is not None, normalized=norm, raw=page,
-                     text_lines=lines, text_line_scores=scores)
+                     text_lines=lines, text_line_scores=scores, text_line_reads=reads)

@@ -26,6 +26,8 @@ ENGINE_PARAMS = {
 }
 MIN_WORD_SCORE = 0.3  # recognised words below this are still boxes, but lines scoring below are dropped
 MIN_LINE_SCORE = 0.2
+GAP_SPLIT_XH = 0.5  # an ink gap this many x-heights wide inside one recognised word splits it
+MERGE_GAP_XH = 0.15  # two recognised words closer than this (deslanted) are one word
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +63,21 @@ def ink_mask_from_darkness(dark: np.ndarray) -> np.ndarray:
         return np.zeros(u8.shape, bool)
     thr, _ = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return u8 > max(thr, 40)
+
+
+def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1) -> np.ndarray:
+    """The mask without straight horizontal/vertical runs longer than ``min_frac`` of the page side:
+    ruled, grid and margin lines printed dark enough to pass as ink (grey ruling cannot be told from
+    pencil by colour). Handwriting crossing a line loses only the line's own pixels."""
+    h, w = mask.shape
+    m8 = mask.astype(np.uint8)
+    lines = np.zeros_like(m8)
+    for shape in ((max(15, int(w * min_frac)), 1), (1, max(15, int(h * min_frac)))):
+        lines |= cv2.morphologyEx(m8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
+    if not lines.any():
+        return mask
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    return mask & (lines == 0)
 
 
 def _crop_transform(quad: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -149,22 +166,24 @@ class Segmenter:
         if len(quads) == 0:
             return Segmentation(words=[], lines=[], ink=ink)
 
-        crops, keep = [], []
-        for i, q in enumerate(quads):
-            c = self.crop_line(img, q)
-            if c is not None:
-                crops.append(c)
-                keep.append(i)
-        quads = quads[keep]
-        rec = self.recognize(crops)
+        reads = page.text_line_reads if page.text_lines is not None else None
+        if reads is not None and len(reads) == len(quads):
+            widths = [_crop_transform(q)[1] for q in quads]
+            rec = reads
+        else:
+            crops = [self.crop_line(img, q) for q in quads]
+            crops = [c if c is not None else np.full((8, 8, 3), 255, np.uint8) for c in crops]
+            widths = [c.shape[1] for c in crops]
+            rec = self.recognize(crops)
 
         raw_lines = []
-        for q, crop, (text, score, winfo) in zip(quads, crops, rec):
+        for q, width, (text, score, winfo) in zip(quads, widths, rec):
             if not text.strip() or score < MIN_LINE_SCORE:
                 continue
-            words = _word_slots(text, winfo, crop.shape[1])
+            words = _word_slots(text, winfo, width)
             raw_lines.append((q, text, score, words))
         order = _reading_order([r[0] for r in raw_lines])
+        word_ink = remove_long_lines(ink).astype(np.uint8)
 
         words_out: list[WordBox] = []
         lines_out: list[TextLine] = []
@@ -172,12 +191,11 @@ class Segmenter:
             q, text, score, slots = raw_lines[li]
             m, w, h = _crop_transform(q)
             minv = np.linalg.inv(m)
-            ink_crop = _warp(ink.astype(np.uint8), m, w, h, cv2.INTER_NEAREST) > 0
-            core = _core_components(ink_crop)
+            ink_crop = _warp(word_ink, m, w, h, cv2.INTER_NEAREST) > 0
             idxs = []
-            for wtext, wconf, x0, x1 in slots:
+            for sl, tight in _fit_words(slots, ink_crop):
+                wtext, wconf, x0, x1 = sl.text, sl.conf, sl.x0, sl.x1
                 loose = np.array([[x0, 0], [x1, 0], [x1, h], [x0, h]], float)
-                tight = _tighten(core, x0, x1)
                 ok = tight is not None
                 box = tight if ok else loose
                 idxs.append(len(words_out))
@@ -217,7 +235,20 @@ def default_segmenter() -> Segmenter:
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-def _word_slots(text: str, winfo, crop_w: int) -> list[tuple[str, float, float, float]]:
+@dataclass
+class _Slot:
+    chars: list[str]
+    xs: list[float]  # crop-x of each character's CTC column centre
+    conf: float
+    x0: float
+    x1: float
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+
+def _word_slots(text: str, winfo, crop_w: int) -> list[_Slot]:
     """(text, confidence, x0, x1) per word in crop px; the slots partition the line between words.
 
     rapidocr's WordInfo gives, per word, the CTC columns of its characters; ``line_txt_len`` columns
@@ -229,7 +260,8 @@ def _word_slots(text: str, winfo, crop_w: int) -> list[tuple[str, float, float, 
     n_cols = float(getattr(winfo, "line_txt_len", 0) or 0)
     confs = list(getattr(winfo, "confs", None) or [])
     if not words or n_cols <= 0:
-        return [(text.strip(), 1.0, 0.0, float(crop_w))]
+        t = text.strip()
+        return [_Slot(list(t), list(np.linspace(0, crop_w, len(t) + 2)[1:-1]), 1.0, 0.0, float(crop_w))]
     colw = crop_w / n_cols
     # per-character confidences follow the text's characters (spaces included)
     char_conf = [confs[k] if k < len(confs) else 1.0 for k in range(len(text))]
@@ -253,45 +285,167 @@ def _word_slots(text: str, winfo, crop_w: int) -> list[tuple[str, float, float, 
             x1 = float(crop_w)
         else:
             x1 = (wc[-1] + cols[i + 1][0] + 1) / 2.0 * colw
-        out.append(("".join(wchars), wconfs[i], max(0.0, x0), min(float(crop_w), x1)))
+        out.append(_Slot(list(wchars), [(c + 0.5) * colw for c in wc], wconfs[i], max(0.0, x0),
+                         min(float(crop_w), x1)))
     return out
 
 
-def _core_components(ink_crop: np.ndarray) -> np.ndarray:
-    """Ink of this line only: components touching the middle band of the line crop (neighbouring lines'
-    descenders and ascenders poke into the top and bottom of a detected line but not into its middle)."""
-    h, _w = ink_crop.shape
+@dataclass
+class _Ink:
+    """Ink extent of (part of) a word in a line crop: sx = x after deslanting, x/y = crop px."""
+
+    sx0: float
+    sx1: float
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    def join(self, o: _Ink) -> _Ink:
+        return _Ink(min(self.sx0, o.sx0), max(self.sx1, o.sx1), min(self.x0, o.x0), max(self.x1, o.x1),
+                    min(self.y0, o.y0), max(self.y1, o.y1))
+
+
+def _deslant(xs: np.ndarray, ys: np.ndarray, h: int) -> float:
+    """Shear s (x' = x + s (y - h/2)) that makes the ink's columns most peaked (upright writing)."""
+    if len(xs) < 20:
+        return 0.0
+    best, best_s = -1.0, 0.0
+    yc = ys - h / 2.0
+    for sh in np.linspace(-0.6, 0.6, 13):
+        xp = np.round(xs + sh * yc).astype(np.int64)
+        hist = np.bincount(xp - xp.min())
+        v = float(np.dot(hist, hist))
+        if v > best:
+            best, best_s = v, float(sh)
+    return best_s
+
+
+def _fit_words(slots: list[_Slot], ink_crop: np.ndarray) -> list[tuple[_Slot, np.ndarray | None]]:
+    """Tighten the word slots of a line crop to their ink, splitting and merging at ink gaps.
+
+    The line's ink comes as connected components; those that do not reach the middle band of the line
+    belong to the neighbouring lines (their ascenders/descenders poke into a detected line box) and are
+    dropped. A component goes to the slot holding its centre, so a slanted letter that leans into the
+    next word's slot stays with its word; only components much wider than their slot (an underline,
+    joined-up words) are clipped to each slot. Gaps are measured after deslanting. Within a slot, a gap
+    of GAP_SPLIT_XH x-heights splits the word (the recogniser often reads two handwritten words as one);
+    between neighbouring words, a gap under MERGE_GAP_XH merges them (a space read inside a word).
+    Characters follow their CTC column. Returns (slot, tight box in crop px or None).
+    """
+    h = ink_crop.shape[0]
     if h < 3 or not ink_crop.any():
-        return ink_crop
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(ink_crop.astype(np.uint8), connectivity=8)
+        return [(sl, None) for sl in slots]
+    n, lab, stats, cent = cv2.connectedComponentsWithStats(ink_crop.astype(np.uint8), connectivity=8)
     band = lab[int(h * 0.3):max(int(h * 0.3) + 1, int(h * 0.7))]
     keep = np.zeros(n, bool)
     keep[np.unique(band)] = True
     keep[0] = False
-    # dots and specks (i-dots, punctuation) inside the line count if they are not at its edge
-    small = stats[:, cv2.CC_STAT_AREA] < 4
-    keep &= ~small
-    return keep[lab]
+    keep &= stats[:, cv2.CC_STAT_AREA] >= 4
+    if not keep.any():
+        return [(sl, None) for sl in slots]
+    core = keep[lab]
+    rows = core.sum(axis=1)
+    xh = max(4.0, float(np.count_nonzero(rows > 0.35 * rows.max())))  # ~ the line's x-height
+    split_gap = max(3.0, GAP_SPLIT_XH * xh)
+    ys, xs = np.nonzero(core)
+    shear = _deslant(xs, ys, h)
+    sxs = xs + shear * (ys - h / 2.0)
+    ids = lab[ys, xs]
+    sx0 = np.full(n, np.inf)
+    sx1 = np.full(n, -np.inf)
+    np.minimum.at(sx0, ids, sxs)
+    np.maximum.at(sx1, ids, sxs)
+
+    edges = np.array([sl.x0 for sl in slots[1:]])
+    inks: list[list[_Ink]] = [[] for _ in slots]
+    for c in np.nonzero(keep)[0]:
+        x, y, bw, bh, _ = stats[c]
+        j = int(np.searchsorted(edges, cent[c][0], side="right"))
+        if bw > 1.5 * max(slots[j].x1 - slots[j].x0, 1.0) and len(slots) > 1:
+            for k, sl in enumerate(slots):  # spans several words: clip to each slot
+                a, b = int(max(x, np.floor(sl.x0))), int(min(x + bw, np.ceil(sl.x1)))
+                if b <= a:
+                    continue
+                py, px = np.nonzero(lab[y:y + bh, a:b] == c)
+                if len(px) >= 4:
+                    spx = a + px + shear * (y + py - h / 2.0)
+                    inks[k].append(_Ink(spx.min(), spx.max() + 1, a + px.min(), a + px.max() + 1,
+                                        y + py.min(), y + py.max() + 1))
+        else:
+            inks[j].append(_Ink(sx0[c], sx1[c] + 1, x, x + bw, y, y + bh))
+
+    parts: list[tuple[_Slot, _Ink | None]] = []
+    for sl, ink in zip(slots, inks):
+        if not ink:
+            parts.append((sl, None))
+            continue
+        ink.sort(key=lambda i: i.sx0)
+        groups = [ink[0]]
+        for i in ink[1:]:
+            if i.sx0 - groups[-1].sx1 >= split_gap:
+                groups.append(i)
+            else:
+                groups[-1] = groups[-1].join(i)
+        if len(groups) == 1:
+            parts.append((sl, groups[0]))
+        else:
+            parts.extend(_assign_chars(groups, sl, xh))
+
+    merged: list[tuple[_Slot, _Ink | None]] = []
+    for sl, g in parts:
+        if merged and g is not None and merged[-1][1] is not None and \
+                g.sx0 - merged[-1][1].sx1 < MERGE_GAP_XH * xh:
+            psl, pg = merged[-1]
+            n1, n2 = max(1, len(psl.chars)), max(1, len(sl.chars))
+            merged[-1] = (_Slot(psl.chars + sl.chars, psl.xs + sl.xs, (psl.conf * n1 + sl.conf * n2) / (n1 + n2),
+                                psl.x0, sl.x1), pg.join(g))
+        else:
+            merged.append((sl, g))
+
+    out = []
+    for sl, g in merged:
+        tight = None
+        if g is not None and not ((g.x1 - g.x0) < 2 and (g.y1 - g.y0) < 0.3 * h):
+            tight = np.array([[g.x0 - 1, g.y0 - 1], [g.x1 + 1, g.y0 - 1], [g.x1 + 1, g.y1 + 1],
+                              [g.x0 - 1, g.y1 + 1]], float)
+        out.append((sl, tight))
+    return out
 
 
-def _tighten(core: np.ndarray, x0: float, x1: float) -> np.ndarray | None:
-    """Ink bounding box of the slot [x0, x1) in crop px, or None when the slot holds too little ink."""
-    h, w = core.shape
-    a, b = int(max(0, np.floor(x0))), int(min(w, np.ceil(x1)))
-    if b - a < 2:
-        return None
-    sub = core[:, a:b]
-    cnt = int(sub.sum())
-    if cnt < max(6, 0.002 * sub.size):
-        return None
-    ys, xs = np.nonzero(sub)
-    tx0, tx1 = a + xs.min(), a + xs.max() + 1
-    ty0, ty1 = ys.min(), ys.max() + 1
-    if (tx1 - tx0) < 0.15 * (b - a) and (ty1 - ty0) < 0.3 * h:
-        return None  # a speck, not the word: keep the loose box
-    pad = 1.0
-    return np.array([[tx0 - pad, ty0 - pad], [tx1 + pad, ty0 - pad], [tx1 + pad, ty1 + pad],
-                     [tx0 - pad, ty1 + pad]], float)
+def _assign_chars(groups: list[_Ink], sl: _Slot, xh: float) -> list[tuple[_Slot, _Ink]]:
+    """Characters go to the ink group under their CTC column (else the nearest); a group that gets no
+    character and is narrower than 1.5 x-heights is a stray mark and joins its nearer neighbour."""
+    centres = np.array([(g.x0 + g.x1) / 2 for g in groups])
+    chars: list[list[str]] = [[] for _ in groups]
+    xs: list[list[float]] = [[] for _ in groups]
+    for ch, x in zip(sl.chars, sl.xs):
+        inside = [k for k, g in enumerate(groups) if g.x0 <= x <= g.x1]
+        k = inside[0] if inside else int(np.argmin(np.abs(centres - x)))
+        chars[k].append(ch)
+        xs[k].append(x)
+    kept: list[list] = []  # [ink, chars, xs]
+    pending: _Ink | None = None  # a stray waiting to join the next group
+    for k, g in enumerate(groups):
+        if pending is not None:
+            g = g.join(pending)
+            pending = None
+        if not chars[k] and (g.x1 - g.x0) < 1.5 * xh and len(groups) > 1:
+            gap_prev = g.sx0 - kept[-1][0].sx1 if kept else np.inf
+            gap_next = groups[k + 1].sx0 - g.sx1 if k + 1 < len(groups) else np.inf
+            if kept and gap_prev <= gap_next:
+                kept[-1][0] = kept[-1][0].join(g)
+                continue
+            if k + 1 < len(groups):
+                pending = g
+                continue
+        kept.append([g, chars[k], xs[k]])
+    out = []
+    for i, (g, cs, xx) in enumerate(kept):
+        x0 = sl.x0 if i == 0 else (kept[i - 1][0].x1 + g.x0) / 2
+        x1 = sl.x1 if i == len(kept) - 1 else (g.x1 + kept[i + 1][0].x0) / 2
+        out.append((_Slot(list(cs), list(xx), sl.conf if cs else 0.5 * sl.conf, x0, x1), g))
+    return out
 
 
 def _reading_order(quads: list[np.ndarray]) -> list[tuple[int, int]]:

@@ -123,21 +123,20 @@ def _layout(rng, w, h, spacing, top, margin_l, n_lines, font, size, slant, words
             strokes = _word_strokes(font, text)
             if not strokes:
                 continue
-            allp = np.concatenate(strokes)
-            x0 = allp[:, 0].min()
-            width = (allp[:, 0].max() - x0) * s / 100.0
-            if x + width > x_end:
-                break
             sl = slant + rng.normal(0, 0.04)
-            by = baseline + rng.normal(0, spacing * 0.015) + (x - margin_l) * line_tilt
-            out = []
+            shaped = []
             for a in strokes:
-                p = (a - [x0, 100 * base_frac]) * (s / 100.0)
+                p = (a - [0.0, 100 * base_frac]) * (s / 100.0)
                 p[:, 0] -= p[:, 1] * sl  # slant: shear x by height above the baseline
                 p = _densify(p, 2.0)
-                p += rng.normal(0, 0.35, p.shape)
-                p += [x, by]
-                out.append(p)
+                shaped.append(p + rng.normal(0, 0.35, p.shape))
+            allp = np.concatenate(shaped)
+            x0 = allp[:, 0].min()
+            width = allp[:, 0].max() - x0  # measured after the slant, so gaps stay gaps
+            if x + width > x_end:
+                break
+            by = baseline + rng.normal(0, spacing * 0.015) + (x - margin_l) * line_tilt
+            out = [p + [x - x0, by] for p in shaped]
             words_strokes.append(out)
             texts.append(text)
             lines.append(li)
@@ -199,6 +198,7 @@ def make_page(
         dst = np.array([[cx - sw / 2, cy - sh / 2], [cx + sw / 2, cy - sh / 2],
                         [cx + sw / 2, cy + sh / 2], [cx - sw / 2, cy + sh / 2]])
         dst += rng.uniform(-0.06, 0.06, (4, 2)) * [sw, sh]
+        dst = np.clip(dst, [0.03 * cw, 0.03 * ch], [0.97 * cw, 0.97 * ch])  # the whole sheet is in view
         src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64)
         m = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
         # continuous-coordinate homography -> cv2's pixel-centre convention for warping
