@@ -40,8 +40,8 @@ def model_hashes(models_dir: Path | None = None) -> dict:
             out["manifest"] = json.loads(man.read_text(encoding="utf-8"))
         except ValueError as e:
             out["manifest"] = {"error": f"unreadable manifest: {e}"}
-    for f in sorted(models_dir.glob("*.onnx")):
-        out["files"][f.name] = sha256_file(f)
+    for f in sorted(models_dir.rglob("*.onnx")):
+        out["files"][str(f.relative_to(models_dir))] = sha256_file(f)
     return out
 
 
