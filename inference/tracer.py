@@ -182,11 +182,16 @@ class _Edge:
     comp: int  # skeleton component
     alive: bool = True
 
+    _len: float = -1.0
+    _len_of: object = None
+
     @property
     def length(self) -> float:
-        if len(self.pts) < 2:
-            return 0.0
-        return float(np.linalg.norm(np.diff(self.pts, axis=0), axis=1).sum())
+        if self._len_of is not self.pts:  # cached until pts is replaced
+            d = np.diff(self.pts, axis=0)
+            self._len = float(np.hypot(d[:, 0], d[:, 1]).sum()) if len(self.pts) > 1 else 0.0
+            self._len_of = self.pts
+        return self._len
 
 
 @dataclass
@@ -205,6 +210,26 @@ class _Graph:
                 deg[e.a] += 1
                 deg[e.b] += 1
         return deg
+
+    def incidence(self) -> dict[int, list]:
+        """node -> edges touching it (may go stale: filter with :func:`_live`)."""
+        inc: dict[int, list] = {}
+        for e in self.edges:
+            if e.alive and e.a >= 0:
+                inc.setdefault(e.a, []).append(e)
+                if e.b != e.a:
+                    inc.setdefault(e.b, []).append(e)
+        return inc
+
+
+def _live(inc: dict[int, list], v: int) -> list:
+    """The alive edges still touching v (each once)."""
+    out, seen = [], set()
+    for e in inc.get(v, ()):
+        if e.alive and (e.a == v or e.b == v) and id(e) not in seen:
+            seen.add(id(e))
+            out.append(e)
+    return out
 
 
 def _build_graph(skel: np.ndarray, dist: np.ndarray) -> _Graph:
@@ -315,16 +340,16 @@ def _merge_degree2(g: _Graph) -> bool:
     """Join the two edges at a node left with exactly two (after pruning)."""
     changed = False
     deg = g.degree()
+    inc = g.incidence()
     for v in np.nonzero(deg == 2)[0]:
-        inc = [e for e in g.edges if e.alive and (e.a == v or e.b == v)]
-        if len(inc) == 1:  # a self-loop alone at the node: becomes an isolated cycle
-            e = inc[0]
-            e.a = e.b = -1
+        es = _live(inc, int(v))
+        if len(es) == 1 and es[0].a == es[0].b == v:  # a lone self-loop: an isolated cycle
+            es[0].a = es[0].b = -1
             changed = True
             continue
-        if len(inc) != 2:
+        if len(es) != 2:
             continue
-        e1, e2 = inc
+        e1, e2 = es
         p1 = e1.pts if e1.b == v else e1.pts[::-1]
         p2 = e2.pts if e2.a == v else e2.pts[::-1]
         a = e1.a if e1.b == v else e1.b
@@ -332,6 +357,7 @@ def _merge_degree2(g: _Graph) -> bool:
         e1.pts = np.vstack([p1, p2[1:]])
         e1.a, e1.b = a, b
         e2.alive = False
+        inc.setdefault(b, []).append(e1)
         if a == v and b == v:  # should not happen
             e1.a = e1.b = -1
         changed = True
@@ -371,6 +397,7 @@ def _prune(g: _Graph, w: float) -> None:
                 deg[e.a] -= 2
                 changed = True
         # 3. two junctions a hair apart are one crossing: contract the short edge between them
+        inc = g.incidence()
         for e in g.edges:
             if not (e.alive and e.a >= 0 and e.a != e.b):
                 continue
@@ -378,21 +405,19 @@ def _prune(g: _Graph, w: float) -> None:
                 keep, gone = e.a, e.b
                 newpos = (np.asarray(g.pos[keep]) + np.asarray(g.pos[gone])) / 2
                 e.alive = False
-                for f in g.edges:
-                    if not f.alive:
-                        continue
-                    if f.a in (keep, gone):
-                        f.pts = np.vstack([newpos, f.pts[1:]]) if len(f.pts) > 1 else f.pts
-                    if f.b in (keep, gone):
-                        f.pts = np.vstack([f.pts[:-1], newpos]) if len(f.pts) > 1 else f.pts
+                for f in _live(inc, keep) + _live(inc, gone):
+                    if len(f.pts) > 1 and f.a in (keep, gone):
+                        f.pts = np.vstack([newpos, f.pts[1:]])
+                    if len(f.pts) > 1 and f.b in (keep, gone):
+                        f.pts = np.vstack([f.pts[:-1], newpos])
                     if f.a == gone:
                         f.a = keep
                     if f.b == gone:
                         f.b = keep
+                inc.setdefault(keep, []).extend(inc.get(gone, []))
                 g.pos[keep] = newpos
                 g.node_dist[keep] = max(g.node_dist[keep], g.node_dist[gone])
                 changed = True
-                deg = g.degree()
         if _merge_degree2(g):
             changed = True
         if not changed:
@@ -412,54 +437,46 @@ def _resolve_cusps(g: _Graph, w: float, mask: np.ndarray) -> None:
     """A 'v' or the foot of an 'N' thins to a Y: two arms and a short spur into the sharp tip. The pen
     drew arm, tip, arm in one go: join the arms through the tip (moved out to half a pen width from the
     ink's edge) and drop the spur."""
-    for _ in range(len(g.edges) + 1):
-        if not _resolve_one_cusp(g, w, mask):
-            break
-
-
-def _resolve_one_cusp(g: _Graph, w: float, mask: np.ndarray) -> bool:
     deg = g.degree()
-    inc: dict[int, list[tuple[_Edge, int]]] = {}
-    for e in g.edges:
-        if e.alive and e.a >= 0:
-            inc.setdefault(e.a, []).append((e, 0))
-            inc.setdefault(e.b, []).append((e, 1))
-    for v, ends in inc.items():
-        if not g.is_junction[v] or deg[v] != 3 or len({id(e) for e, _ in ends}) != 3:
+    inc = g.incidence()
+    for v in np.nonzero(deg == 3)[0]:
+        v = int(v)
+        if not g.is_junction[v]:
             continue
-        spurs = []
-        for e, side in ends:
-            other = e.b if side == 0 else e.a
-            if not g.is_junction[other] and deg[other] == 1 and e.length <= 3.0 * w + 2.0:
-                spurs.append((e.length, e, side))
+        es = _live(inc, v)
+        if len(es) != 3 or any(e.a == e.b for e in es):
+            continue
+
+        def away(e, v=v):  # points of e starting at v
+            return e.pts if e.a == v else e.pts[::-1]
+
+        def far(e, v=v):
+            return e.b if e.a == v else e.a
+
+        spurs = [e for e in es if not g.is_junction[far(e)] and deg[far(e)] == 1 and e.length <= 3.0 * w + 2.0]
         if not spurs:
             continue
-        _, sp, sside = min(spurs, key=lambda t: t[0])
-        (ea, sa), (eb, sb) = [(e, sd) for e, sd in ends if e is not sp]
-
-        def away(e, side):  # points of e starting at v
-            return e.pts if side == 0 else e.pts[::-1]
-
-        d_s = _end_direction(away(sp, sside), w)
-        d_a = _end_direction(away(ea, sa), w)
-        d_b = _end_direction(away(eb, sb), w)
+        sp = min(spurs, key=lambda e: e.length)
+        ea, eb = [e for e in es if e is not sp]
+        d_s = _end_direction(away(sp), w)
+        d_a = _end_direction(away(ea), w)
+        d_b = _end_direction(away(eb), w)
         # both arms leave on the far side of the tip (within ~50 degrees), the opening under ~110
         if not (d_a @ d_s < -0.6 and d_b @ d_s < -0.6 and d_a @ d_b > -0.35):
             continue
         centre = np.asarray(g.pos[v])
         r = max(1.0, g.node_dist[v])
-        pa = _cut_near(away(ea, sa)[::-1], centre, r)  # ends near v
-        pb = _cut_near(away(eb, sb)[::-1], centre, r)[::-1]  # starts near v
-        tip = _fit_end(away(sp, sside), mask, w)[-1]
-        far_a = ea.b if sa == 0 else ea.a
-        far_b = eb.b if sb == 0 else eb.a
+        pa = _cut_near(away(ea)[::-1], centre, r)  # ends near v
+        pb = _cut_near(away(eb)[::-1], centre, r)[::-1]  # starts near v
+        tip = _fit_end(away(sp), mask, w)[-1]
+        far_a, far_b = far(ea), far(eb)
         ea.pts = np.vstack([pa, tip, pb])
-        g.pins.append(np.array(tip, np.float64))
         ea.a, ea.b = far_a, far_b
         eb.alive = False
         sp.alive = False
-        return True
-    return False
+        inc.setdefault(far_b, []).append(ea)
+        deg[v] = 0
+        g.pins.append(np.array(tip, np.float64))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -708,7 +725,8 @@ def _arc_length(pts: np.ndarray) -> float:
     return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) > 1 else 0.0
 
 
-def _merge_fragments(strokes: list[tuple[np.ndarray, bool, int]], w: float) -> list[tuple[np.ndarray, bool, int]]:
+def _merge_fragments(strokes: list[tuple[np.ndarray, bool, int]], w: float,
+                     shape: tuple[int, int]) -> list[tuple[np.ndarray, bool, int]]:
     """Tiny open pieces (shorter than ~a width): drop them when other strokes cover them, else attach
     them to a stroke end they touch; what stands alone (a dot) stays."""
     frag_len = max(1.5, 1.0 * w)
@@ -716,19 +734,28 @@ def _merge_fragments(strokes: list[tuple[np.ndarray, bool, int]], w: float) -> l
     small = [s for s in strokes if not s[1] and _arc_length(s[0]) < frag_len]
     if not small or not big:
         return strokes
+    # distance to the other strokes' centre lines, from one raster of them
+    h, wd = shape
+    lines = np.full((h, wd), 255, np.uint8)
+    for p, _, _ in big:
+        q = np.round((p - 0.5) * 16).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(lines, [q], False, 0, 1, cv2.LINE_8, 4)
+    to_line = cv2.distanceTransform(lines, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     out = list(big)
+    by_comp: dict[int, list[int]] = {}
+    for j, (_, qc, qcomp) in enumerate(out):
+        if not qc:
+            by_comp.setdefault(qcomp, []).append(j)
     for pts, closed, comp in small:
-        cover = np.vstack([s[0] for s in out])
-        dmin = np.sqrt(((pts[:, None, :] - cover[None, :, :]) ** 2).sum(-1)).min(axis=1)
-        if dmin.max() <= 0.5 * w + 0.5:
-            continue
+        c = np.clip(np.floor(pts).astype(int), 0, [wd - 1, h - 1])
+        if float(to_line[c[:, 1], c[:, 0]].max()) <= 0.5 * w + 1.0:
+            continue  # drawn over already
         best = None
-        for j, (q, qc, qcomp) in enumerate(out):
-            if qc or qcomp != comp:  # a separate piece of ink (an i's dot) stays separate
-                continue
+        for j in by_comp.get(comp, ()):  # a separate piece of ink (an i's dot) stays separate
+            q = out[j][0]
             for qe in (0, -1):
                 for pe in (0, -1):
-                    dd = float(np.linalg.norm(q[qe] - pts[pe]))
+                    dd = float(np.hypot(*(q[qe] - pts[pe])))
                     if dd <= 1.5 * w + 1 and (best is None or dd < best[0]):
                         best = (dd, j, qe, pe)
         if best is None:
@@ -921,7 +948,7 @@ def trace_mask(
     polished = _polished_chains(skel, dist, m, comp_lab, w, max_turn_deg)
     if cover_blobs:
         polished += _cover_residual(polished, dist, m, comp_lab, w, max_turn_deg)
-    polished = _merge_fragments(polished, w)
+    polished = _merge_fragments(polished, w, m.shape)
     ordered = _order(polished)
     out = []
     for pts in ordered:
