@@ -60,6 +60,9 @@ def width_from_distance(dist: np.ndarray, skeleton: np.ndarray) -> float | None:
         # so the histogram's peak (half-pixel bins) is the better reading when it is lower
         hist = np.bincount(np.round(d_all * 2).astype(np.int64)).astype(np.float64)
         peak = float(np.argmax(np.convolve(hist, [1.0, 2.0, 1.0], mode="same"))) / 2.0
+        near = d_all[np.abs(d_all - peak) <= 0.5]
+        if near.size:
+            peak = float(near.mean())  # sub-bin: the bins are half a pixel, widths 1 px apart
         d = min(d, max(1.0, peak))
     return float(max(1.0, 2.0 * d - 0.25))
 
