@@ -88,12 +88,17 @@ def render_black(strokes: list[Stroke], h: int, w: int) -> np.ndarray:
     return np.repeat((255 * (1 - a) + 0.5).clip(0, 255).astype(np.uint8)[..., None], 3, axis=2)
 
 
-def _inklift_page(path: Path, kind: str) -> tuple[np.ndarray, list[Stroke]]:
+def _inklift_page(path: Path, kind: str, stats) -> tuple[np.ndarray, list[Stroke]]:
     pipeline = importlib.import_module("inference.pipeline")
     from inference.jobs import run_job
 
     res = run_job(pipeline.run_page(path, pipeline.PipelineConfig(layout=kind)))
     page, image = res.page, np.asarray(res.image)
+    for w in page.words:
+        stats[f"source={getattr(w.source, 'value', w.source)}"] += 1
+        stats["needs_review"] += int(bool(w.needs_review))
+    stats["words"] += len(page.words)
+    stats["drawing_strokes"] += len(page.drawings)
     strokes = page.all_strokes()
     h, w = image.shape[:2]
     if (page.width, page.height) != (w, h):  # page px -> the returned image's px
@@ -145,7 +150,7 @@ def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path 
             t0 = time.perf_counter()
             rec = {"file": it.file, "kind": it.kind, "system": sysm.name, "error": None}
             try:
-                image, strokes = (_inklift_page(path, it.kind) if sysm.name == "inklift"
+                image, strokes = (_inklift_page(path, it.kind, sysm.stats) if sysm.name == "inklift"
                                   else _baseline(sysm, path))
             except Exception as e:  # noqa: BLE001 - a failing image is a result (no ink), not a crash
                 rec["error"] = f"{type(e).__name__}: {e}"
@@ -178,6 +183,7 @@ def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path 
         "dataset": {"name": str(root), "manifest": str(Path(root) / "MANIFEST.tsv"), "images": len(items),
                     "with_transcription": sum(1 for i in items if i.transcription)},
         "systems": {s.name: s.description for s in systems},
+        "system_stats": {s.name: dict(s.stats) for s in systems if s.stats},
         "unavailable": unavailable or {},
         "fidelity_tolerance_px": tol_px,
         "ocr": "rapidocr PP-OCR (bundled models), Global.use_cls=False; case- and punctuation-sensitive",
@@ -245,6 +251,11 @@ def markdown(report: dict) -> str:
         "Systems: " + "; ".join(f"`{k}` = {v}" for k, v in report["systems"].items())
         + "; `photo (OCR reference)` = the same OCR on the photo itself.",
     ]
+    for name, st in report.get("system_stats", {}).items():
+        lines.append(f"`{name}` outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())) + ".")
+    if "inklift" in report["systems"] and not report.get("models", {}).get("files"):
+        lines.append("No derender model files were found in resources/models for this run: InkLift ran on "
+                     "its tracer fallback.")
     if report.get("unavailable"):
         lines.append("Not available in this run: " + "; ".join(f"`{k}` ({v})" for k, v in
                                                              report["unavailable"].items()) + ".")

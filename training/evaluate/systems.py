@@ -12,8 +12,9 @@ A system whose module is missing is reported as unavailable instead of failing t
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -35,6 +36,8 @@ class System:
     name: str
     description: str
     run: Callable[[np.ndarray], StrokeList]
+    # what the system reports about itself per call, e.g. InkLift's word sources (model / tracer)
+    stats: Counter = field(default_factory=Counter)
 
 
 def _strokes_xy(strokes) -> StrokeList:
@@ -55,11 +58,13 @@ def clean_mask(image: np.ndarray, min_area: int = 6) -> np.ndarray:
     return keep[lab]
 
 
-def _inklift(text: str | None = None) -> Callable[[np.ndarray], StrokeList]:
+def _inklift(stats: Counter, text: str | None = None) -> Callable[[np.ndarray], StrokeList]:
     pipeline = importlib.import_module("inference.pipeline")
 
     def run(image: np.ndarray) -> StrokeList:
         word = pipeline.derender_word_image(image, text=text, config=pipeline.PipelineConfig())
+        stats[f"source={getattr(word.source, 'value', word.source)}"] += 1
+        stats["needs_review"] += int(bool(word.needs_review))
         return _strokes_xy(word.strokes)
     return run
 
@@ -162,8 +167,9 @@ def load_system(name: str, text: str | None = None) -> System:
     """The named system; raises ImportError (with the reason) when its module cannot be imported."""
     if name not in _FACTORIES:
         raise ValueError(f"unknown system {name!r}; choose from {', '.join(ALL_SYSTEMS)}")
-    run = _FACTORIES[name]() if name != "inklift" else _inklift(text)
-    return System(name, _DESCRIPTIONS[name], run)
+    stats: Counter = Counter()
+    run = _FACTORIES[name]() if name != "inklift" else _inklift(stats, text)
+    return System(name, _DESCRIPTIONS[name], run, stats)
 
 
 def load_systems(names) -> tuple[list[System], dict[str, str]]:

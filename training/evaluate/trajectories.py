@@ -70,6 +70,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
         "seed": seed,
         "tolerance": f"{TOLERANCE_FRACTION:g} x true word box diagonal",
         "systems": {s.name: s.description for s in systems},
+        "system_stats": {s.name: dict(s.stats) for s in systems if s.stats},
         "unavailable": unavailable or {},
         "counts": {"words": len(items), "renders": len(items) * len(levels), "scored": len(per_item)},
         "summary": summary,
@@ -123,6 +124,11 @@ def markdown(report: dict) -> str:
         "",
         "Systems: " + "; ".join(f"`{k}` = {v}" for k, v in report["systems"].items()) + ".",
     ]
+    for name, st in report.get("system_stats", {}).items():
+        lines.append(f"`{name}` word outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())) + ".")
+    if "inklift" in report["systems"] and not report.get("models", {}).get("files"):
+        lines.append("No derender model files were found in resources/models for this run: InkLift ran on "
+                     "its tracer fallback.")
     if report.get("unavailable"):
         lines.append("Not available in this run: " + "; ".join(f"`{k}` ({v})" for k, v in
                                                              report["unavailable"].items()) + ".")
