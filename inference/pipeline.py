@@ -308,36 +308,27 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
 
 
 # --- drawings ----------------------------------------------------------------------------------------
-def _trace_drawings(image: np.ndarray, words: Sequence[Word], page_mask: np.ndarray | None) -> list[Stroke]:
-    """Ink outside every word box -> strokes (diagrams, arrows, underlines)."""
-    mask = page_mask if page_mask is not None else ink_mask(image)
-    mask = _remove_rules(mask, 0.25)  # rulings and grid lines are paper, not drawings
-    mask = np.ascontiguousarray(_remove_rules(np.ascontiguousarray(mask.T), 0.25).T)
-    if not mask.any():
-        return []
-    cover = np.zeros(mask.shape, np.uint8)
-    for w in words:
-        q = w.quad.to_array()
-        h = max(4.0, 0.25 * np.linalg.norm(q[3] - q[0]))
-        grown = dr._expand_quad(q, h)
-        cv2.fillPoly(cover, [np.round(grown - 0.5).astype(np.int32).reshape(-1, 1, 2)], 1)
-    rest = mask & ~cover.astype(bool)
+def _trace_drawings(image: np.ndarray, page_image, segmentation, words: Sequence[Word]) -> list[Stroke]:
+    """Ink outside every word box (diagrams, arrows, underlines; regions from inference.drawings)
+    -> strokes in page px, each region styled with its own ink colour and width."""
+    from .drawings import find_drawings
+
     pen = [s.width for w in words for s in w.strokes[:1]]
-    rest = _drop_thin_runs(rest, float(np.median(pen)) if pen else 2.5)
-    # only blobs big enough to be drawn on purpose (not specks, paper texture or ruled-line bits)
-    n, lab, st, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=8)
-    min_side = max(12, int(0.01 * max(mask.shape)))
-    keep = np.zeros(n, bool)
-    for i in range(1, n):
-        _x, _y, bw, bh, area = st[i]
-        keep[i] = max(bw, bh) >= min_side and area >= 2 * min_side and bw < 0.95 * mask.shape[1]
-    rest = keep[lab]
-    if not rest.any():
-        return []
-    style = estimate_style(image, rest)
-    out = []
-    for s in trace_mask(rest, style.width_px):
-        out.append(Stroke(s, color=style.color, width=style.width_px))
+    pen_w = float(np.median(pen)) if pen else 2.5
+    out: list[Stroke] = []
+    for region in find_drawings(page_image, segmentation):
+        x0, y0 = int(region.bbox[0]), int(region.bbox[1])
+        mask = _drop_thin_runs(region.mask, pen_w)  # leftover bits of ruling are paper
+        n, lab, st, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+        big = np.zeros(n, bool)  # specks and dust are not drawn on purpose
+        big[1:] = np.maximum(st[1:, cv2.CC_STAT_WIDTH], st[1:, cv2.CC_STAT_HEIGHT]) >= max(6.0, 3 * pen_w)
+        mask = big[lab]
+        if not mask.any():
+            continue
+        sub = image[y0:y0 + mask.shape[0], x0:x0 + mask.shape[1]]
+        style = estimate_style(sub, mask)
+        for p in trace_mask(mask, style.width_px):
+            out.append(Stroke(p + np.array([x0, y0], np.float32), color=style.color, width=style.width_px))
     return out
 
 
@@ -434,7 +425,7 @@ def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = No
     drawings: list[Stroke] = []
     if config.drawings and config.layout in ("auto", "page"):
         _check(cancel)
-        drawings = _trace_drawings(image, words, getattr(segmentation, "ink", None))
+        drawings = _trace_drawings(image, page_image, segmentation, words)
     t = lap("drawings", t)
     h, w = image.shape[:2]
     page_meta.update({

@@ -1,5 +1,7 @@
 """run_page end to end on a generated page: tracer-only mode, a garbage model, cancellation, word mode."""
 
+import itertools
+
 import cv2
 import numpy as np
 import pytest
@@ -118,3 +120,36 @@ def test_bad_layout_is_an_input_error():
 
 def test_decoder_statuses_are_known():
     assert {dr.EOS, dr.CAP, dr.REPEAT, dr.GARBAGE, dr.EMPTY} == {"eos", "cap", "repeat", "garbage", "empty"}
+
+
+def _densify(pts, step=1.0):
+    out = [pts[0]]
+    for a, b in itertools.pairwise(pts):
+        n = max(1, int(np.ceil(np.linalg.norm(b - a) / step)))
+        out += [a + (b - a) * k / n for k in range(1, n + 1)]
+    return np.array(out)
+
+
+def test_a_model_that_writes_the_true_ink_is_kept_and_lands_on_the_page(tmp_path):
+    # a word image with a known zigzag; the scripted model "writes" exactly that zigzag on its canvas
+    from inference.derender import whole_image_crop
+    from inference.tokens import TokenSpec
+
+    spec = TokenSpec(width=128, height=32, max_text=8)
+    img = np.full((70, 240, 3), 245, np.uint8)
+    zig = np.array([[20, 50], [60, 18], [100, 50], [140, 18], [180, 50], [220, 20]], float)
+    cv2.polylines(img, [zig.astype(np.int32)], False, (30, 30, 30), 3, cv2.LINE_AA)
+    crop = whole_image_crop(img, spec)
+    to_canvas = crop.page_to_crop.then(crop.crop_to_canvas)
+    on_canvas = to_canvas.apply(_densify(zig + 0.5, 4.0))
+    script = spec.text_prefix("zz") + spec.encode_ink([on_canvas]) + [spec.eos]
+    d = toy.build(tmp_path, [script], max_len=toy.STRIDE, spec=spec)
+    word = derender_word_image(img, "zz", PipelineConfig(models_dir=d, threads=1))
+    assert word.source == InkSource.MODEL and not word.needs_review
+    assert word.fidelity > 0.8
+    xy = np.concatenate([s.xy for s in word.strokes])
+    # every point within a pen width of the true centre line, and the ends where the zigzag ends
+    line = _densify(zig + 0.5, 0.5)
+    dist = np.min(np.linalg.norm(xy[:, None] - line[None], axis=2), axis=1)
+    assert dist.max() <= 3.0
+    assert np.linalg.norm(xy[0] - (zig[0] + 0.5)) <= 4 and np.linalg.norm(xy[-1] - (zig[-1] + 0.5)) <= 4

@@ -39,7 +39,7 @@ def _encoder() -> onnx.ModelProto:
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
 
 
-def _decoder(table: np.ndarray) -> onnx.ModelProto:
+def _decoder(table: np.ndarray, spec: TokenSpec = SPEC) -> onnx.ModelProto:
     nodes = [
         helper.make_node("ReduceMean", ["memory"], ["off"], axes=[1, 2], keepdims=0),  # [B]
         helper.make_node("Reshape", ["off", "kvshape"], ["off6"]),  # [1,1,B,1,1,1]
@@ -65,18 +65,19 @@ def _decoder(table: np.ndarray) -> onnx.ModelProto:
            helper.make_tensor_value_info("memory", TensorProto.FLOAT, ["B", S, D]),
            helper.make_tensor_value_info("position", TensorProto.INT64, ["B"]),
            helper.make_tensor_value_info("past", TensorProto.FLOAT, [L, 2, "B", HEADS, "T", HD])]
-    outs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["B", SPEC.vocab_size]),
+    outs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["B", spec.vocab_size]),
             helper.make_tensor_value_info("present", TensorProto.FLOAT, [L, 2, "B", HEADS, "T1", HD])]
     g = helper.make_graph(nodes, "toy_decoder", ins, outs, inits)
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
 
 
-def script_table(scripts: Sequence[Sequence[int]], filler: Sequence[int] | None = None) -> np.ndarray:
+def script_table(scripts: Sequence[Sequence[int]], filler: Sequence[int] | None = None,
+                 spec: TokenSpec = SPEC) -> np.ndarray:
     """Logit table: row k*STRIDE + t is one-hot (10.0) at scripts[k][t + 1].
 
     Past a script's end the row repeats ``filler`` cyclically (default: EOS).
     """
-    v = SPEC.vocab_size
+    v = spec.vocab_size
     table = np.zeros((len(scripts) * STRIDE, v), np.float32)
     for k, seq in enumerate(scripts):
         for t in range(STRIDE):
@@ -85,16 +86,17 @@ def script_table(scripts: Sequence[Sequence[int]], filler: Sequence[int] | None 
             elif filler:
                 tok = filler[(t + 1 - len(seq)) % len(filler)]
             else:
-                tok = SPEC.eos
+                tok = spec.eos
             table[k * STRIDE + t, tok] = 10.0
     return table
 
 
 def build(directory: Path, scripts: Sequence[Sequence[int]], filler: Sequence[int] | None = None,
-          max_len: int = 64) -> Path:
+          max_len: int = 64, spec: TokenSpec = SPEC) -> Path:
     """Write encoder, decoder and a manifest with correct sha256 into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = {"derender-encoder": _encoder(), "derender-decoder": _decoder(script_table(scripts, filler))}
+    files = {"derender-encoder": _encoder(),
+             "derender-decoder": _decoder(script_table(scripts, filler, spec), spec)}
     models = {}
     for name, model in files.items():
         onnx.checker.check_model(model)
@@ -102,8 +104,8 @@ def build(directory: Path, scripts: Sequence[Sequence[int]], filler: Sequence[in
         onnx.save(model, str(p))
         data = p.read_bytes()
         models[name] = {"file": p.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    manifest = {"format": 1, "models": models, "tokens": SPEC.to_dict(),
-                "input": {"height": SPEC.height, "width": SPEC.width, "channels": 1},
+    manifest = {"format": 1, "models": models, "tokens": spec.to_dict(),
+                "input": {"height": spec.height, "width": spec.width, "channels": 1},
                 "decoder": {"layers": L, "heads": HEADS, "head_dim": HD, "max_len": max_len},
                 "licence": "test", "data": "none", "metrics": {}}
     (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
