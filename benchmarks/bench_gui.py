@@ -54,7 +54,7 @@ def make_photo(path: Path, n_words: int, seed: int = 3) -> tuple[Path, int]:
     font = HersheyFonts()
     font.load_default_font()
     font.normalize_rendering(34)
-    vocab = "note ink page word lift line write pen paper draw idea list plan test".split()
+    vocab = ["note", "ink", "page", "word", "lift", "line", "write", "pen", "paper", "draw", "idea", "list", "plan", "test"]
     strokes, n, x, y = [], 0, 60.0, 90.0
     while n < n_words:
         w = vocab[n % len(vocab)]
@@ -116,7 +116,12 @@ def run_once(photo: Path, interval_ms: int, threads: int) -> list[tuple[str, flo
             app.processEvents()
             time.sleep(0.0005)
 
-    pump_until(lambda: False, 0.3)
+    from desktop import engine_process
+
+    # the app starts its engine process in the background at launch; measure from when it is up, as a
+    # user who opens a photo a moment after starting InkLift would experience it
+    pump_until(lambda: engine_process.engine().proc is not None and engine_process.engine().proc.is_alive(), 30)
+    pump_until(lambda: False, 1.0)
     rows = []
     m0, t0 = hb.mark(), time.perf_counter()
     win.open_paths([photo])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,6 +40,13 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".g
 INK_SUFFIXES = {".inkml", ".svg"}  # InkML from any tool; SVG as InkLift writes it
 IMPORT_FILTER = ("Photos and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.inkml *.svg *.inklift);;"
                  "InkLift projects (*.inklift);;All files (*)")
+
+
+def _warmup_job(_token):
+    from .engine_process import engine
+
+    yield from ()
+    engine().start()
 
 
 class DropOverlay(QLabel):
@@ -130,6 +137,7 @@ class MainWindow(QMainWindow):
         self.doc.undo_stack.indexChanged.connect(self._update_actions)
         self.convert_jobs.finished.connect(self._conversion_finished)
         self.set_tool("select")
+        QTimer.singleShot(200, self._warm_engine)
         self._update_title()
         self._update_actions()
         self.resize(1280, 820)
@@ -481,6 +489,14 @@ class MainWindow(QMainWindow):
         elif e.mimeData().hasImage():
             e.acceptProposedAction()
             self.add_pages([page_from_qimage(e.mimeData().imageData(), f"Dropped {len(self.doc.pages) + 1}")])
+
+    def _warm_engine(self) -> None:
+        """Start the engine's child process in the background so the first conversion starts at once."""
+        if engine.engine_available()[0]:
+            from . import engine_process
+
+            if not engine_process.use_thread():
+                self.io_jobs.start("_warmup", _warmup_job, lambda _r: None, "Starting engine")
 
     # --- conversion -------------------------------------------------------------------------------------
     def convert_current(self) -> None:

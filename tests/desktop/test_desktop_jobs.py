@@ -160,3 +160,18 @@ def test_cancel_conversion_changes_nothing(win, qtbot, tmp_path, messages):
     assert win.view.ink is None
     assert win.doc.undo_stack.count() == 1
     assert not messages  # cancelling is not an error
+
+
+def test_engine_result_packing_roundtrip():
+    _engine_or_skip()
+    from desktop.engine_process import pack_result, unpack_result
+    from inference.pipeline import PageResult
+
+    from .conftest import make_ink
+
+    ink = make_ink()
+    img = np.zeros((ink.height, ink.width, 3), np.uint8)
+    back = unpack_result(pack_result(PageResult(ink, img, ("w",), {"total": 1.0})))
+    assert back.page == ink and back.warnings == ("w",) and np.array_equal(back.image, img)
+    assert [w.text for w in back.page.words] == [w.text for w in ink.words]
+    assert not back.page.words[0].strokes[0].points.flags.writeable
