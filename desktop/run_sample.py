@@ -33,7 +33,7 @@ def _engine():
     return pipeline
 
 
-def run_headless(out_dir: Path | None = None) -> int:
+def run_headless(out_dir: Path | None = None, use_engine: bool = True) -> int:
     from inference.errors import InkLiftError
     from inference.jobs import CancelToken, run_job
 
@@ -46,23 +46,28 @@ def run_headless(out_dir: Path | None = None) -> int:
         print("InkLift (headless): the exporters (inference.formats) are not available in this build.",
               file=sys.stderr)
         return 1
-    pl = _engine()
+    pl = _engine() if use_engine else None
     try:
         if pl is not None and photo.exists():
             print(f"No display: converting {photo} headless…")
 
+            last = {"stage": None, "step": -1}
+
             def show(p) -> None:
-                print(f"  {p.stage:<10} {p.done}/{p.total} {p.message}", flush=True)
+                step = int(5 * p.fraction)  # a line per stage and per fifth of it, not one per word
+                if p.stage != last["stage"] or step != last["step"]:
+                    last.update(stage=p.stage, step=step)
+                    print(f"  {p.stage:<10} {p.done}/{p.total} {p.message}".rstrip(), flush=True)
 
             result = run_job(pl.run_page(photo, pl.PipelineConfig(layout="auto", threads=2), CancelToken()),
                              show)
-            page, image = result.page, result.image
+            page, image, warnings = result.page, result.image, list(result.warnings)
         elif ink_file.exists():
             from inference.formats.inkml import read_inkml
 
             why = "the conversion engine is not available" if pl is None else f"{photo.name} is missing"
             print(f"No display and {why}: converting the sample ink {ink_file} instead.")
-            page, image = read_inkml(ink_file), None
+            page, image, warnings = read_inkml(ink_file), None, []
         else:
             print(f"InkLift (headless): no sample found in {samples_dir()} ({SAMPLE_PHOTO} or {SAMPLE_INK}).",
                   file=sys.stderr)
@@ -79,6 +84,8 @@ def run_headless(out_dir: Path | None = None) -> int:
           f"{len(page.all_strokes())} strokes. Wrote:")
     for p in written:
         print(f"  {p}")
+    for w in warnings:
+        print(f"note: {w}")
     return 0
 
 
