@@ -124,7 +124,10 @@ def run_once(photo: Path, interval_ms: int, threads: int) -> list[tuple[str, flo
     pump_until(lambda: False, 1.0)
     rows = []
     m0, t0 = hb.mark(), time.perf_counter()
-    win.open_paths([photo])
+    imported: list = []
+    win.importFinished.connect(imported.append)
+    win.import_paths([photo])  # what File > Open and drag-and-drop do: decoding happens off the GUI thread
+    pump_until(lambda: bool(imported), 60)
     pump_until(lambda: False, 0.2)
     m1, t1 = hb.mark(), time.perf_counter()
     win.convert([win.view.page_id])

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def start() -> None:
         if not win.offer_recovery() and files:
-            win.open_paths(files)
+            win.import_paths(files)
 
     QTimer.singleShot(0, start)
     return app.exec()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from inference.errors import InkLiftError
+from inference.jobs import Progress
 
 from . import engine
 from .about import AboutDialog
@@ -40,6 +41,18 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".g
 INK_SUFFIXES = {".inkml", ".svg"}  # InkML from any tool; SVG as InkLift writes it
 IMPORT_FILTER = ("Photos and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.inkml *.svg *.inklift);;"
                  "InkLift projects (*.inklift);;All files (*)")
+
+
+def _page_from_file(path: Path) -> PageDoc:
+    if path.suffix.lower() in INK_SUFFIXES:
+        import numpy as np
+
+        from inference.formats import import_page
+
+        ink = import_page(path)
+        img = np.full((ink.height, ink.width, 3), 255, np.uint8)
+        return PageDoc(name=path.stem, image=img, ink=ink, source_path=str(path))
+    return load_photo(path)
 
 
 def _warmup_job(_token):
@@ -75,6 +88,7 @@ class EmptyHint(QLabel):
 class MainWindow(QMainWindow):
     conversionFinished = Signal(str, str)  # page id, outcome ("done", "failed", "cancelled", "dropped")
     exportFinished = Signal(str, object)  # outcome, written paths or message
+    importFinished = Signal(int)  # pages added
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -367,30 +381,37 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open photos, ink or a project", str(start), IMPORT_FILTER)
         if paths:
             self.settings.set("last_dir", str(Path(paths[0]).parent))
-            self.open_paths(paths)
+            self.import_paths(paths)
 
-    def open_paths(self, paths) -> list[PageDoc]:
-        """Open what the user picked or dropped: projects open; photos/InkML/folders become new pages."""
+    def _split_paths(self, paths) -> tuple[list[Path], list[Path]]:
+        """(projects, page files): folders expand to the photos and ink files in them, sorted."""
         paths = [Path(p) for p in paths]
         projects = [p for p in paths if p.suffix.lower() == SUFFIX]
-        if projects:
-            self.open_project(projects[0])
-            paths = [p for p in paths if p.suffix.lower() != SUFFIX]
         files: list[Path] = []
         for p in paths:
+            if p.suffix.lower() == SUFFIX:
+                continue
             if p.is_dir():
                 files.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES | INK_SUFFIXES))
             else:
                 files.append(p)
+        return projects, files
+
+    @staticmethod
+    def _load_files(files: list[Path], token=None):
+        """Job: decode photos / read ink files (thread-safe: QImage, numpy, lxml). Returns (pages, errors)."""
         pages, errors = [], []
-        for f in files:
+        for i, f in enumerate(files):
+            if token is not None:
+                token.raise_if_cancelled()
+            yield Progress("import", i, len(files), f"Reading {f.name}")
             try:
-                if f.suffix.lower() in INK_SUFFIXES:
-                    pages.append(self._page_from_inkml(f))
-                else:
-                    pages.append(load_photo(f))
+                pages.append(_page_from_file(f))
             except InkLiftError as e:
                 errors.append(str(e))
+        return pages, errors
+
+    def _finish_import(self, files: list[Path], pages: list[PageDoc], errors: list[str], projects) -> None:
         if pages:
             self.add_pages(pages)
             for f in files:
@@ -399,16 +420,36 @@ class MainWindow(QMainWindow):
             self.show_error("Some files could not be opened:\n\n" + "\n".join(errors[:12]))
         elif not pages and not projects:
             self.statusBar().showMessage("Nothing to open there.", 4000)
+        self.importFinished.emit(len(pages))
+
+    def open_paths(self, paths) -> list[PageDoc]:
+        """Open files now (on this thread): projects open; photos/InkML/folders become new pages."""
+        from inference.jobs import run_job
+
+        projects, files = self._split_paths(paths)
+        if projects:
+            self.open_project(projects[0])
+        pages, errors = run_job(self._load_files(files))
+        self._finish_import(files, pages, errors, projects)
         return pages
 
-    def _page_from_inkml(self, path: Path) -> PageDoc:
-        import numpy as np
+    def import_paths(self, paths) -> None:
+        """What the UI uses (open dialog, drop, recent files): decoding big photos happens off the GUI thread,
+        so the window stays responsive while a stack of 12 MP photos comes in."""
+        projects, files = self._split_paths(paths)
+        if projects:
+            self.open_project(projects[0])
+        if not files:
+            if not projects:
+                self.statusBar().showMessage("Nothing to open there.", 4000)
+            return
 
-        from inference.formats import import_page
+        def done(result) -> None:
+            self._finish_import(files, result[0], result[1], projects)
 
-        ink = import_page(path)
-        img = np.full((ink.height, ink.width, 3), 255, np.uint8)
-        return PageDoc(name=path.stem, image=img, ink=ink, source_path=str(path))
+        n = len(files)
+        self.io_jobs.start("import", lambda token: self._load_files(files, token), done,
+                           label=f"Importing {n} file{'s' * (n != 1)}", on_error=self.show_error)
 
     def add_pages(self, pages: list[PageDoc], convert: bool | None = None) -> None:
         self.doc.undo_stack.push(AddPagesCommand(self.doc, pages))
@@ -426,7 +467,7 @@ class MainWindow(QMainWindow):
         if md is not None and md.hasUrls():
             local = [u.toLocalFile() for u in md.urls() if u.isLocalFile()]
             if local:
-                self.open_paths(local)
+                self.import_paths(local)
                 return
         img = cb.image()
         if img.isNull():
@@ -447,7 +488,7 @@ class MainWindow(QMainWindow):
         for p in recent:
             a = self.recent_menu.addAction(Path(p).name)
             a.setToolTip(p)
-            a.triggered.connect(lambda _c=False, path=p: self.open_paths([path]))
+            a.triggered.connect(lambda _c=False, path=p: self.import_paths([path]))
         if not recent:
             a = self.recent_menu.addAction("No recent files")
             a.setEnabled(False)
@@ -485,7 +526,7 @@ class MainWindow(QMainWindow):
         paths = self._droppable(e.mimeData())
         if paths:
             e.acceptProposedAction()
-            self.open_paths(paths)
+            self.import_paths(paths)
         elif e.mimeData().hasImage():
             e.acceptProposedAction()
             self.add_pages([page_from_qimage(e.mimeData().imageData(), f"Dropped {len(self.doc.pages) + 1}")])

@@ -104,11 +104,9 @@ def run_gui() -> int:
         if win.offer_recovery():
             return
         if photo.exists():
-            pages = win.open_paths([photo])
-            if pages and _engine() is None:
-                win.statusBar().showMessage("The conversion engine is not available in this build.", 0)
+            win.import_paths([photo])  # converts once imported (auto-convert), or says the engine is missing
         elif ink_file.exists():
-            win.open_paths([ink_file])
+            win.import_paths([ink_file])
             win.statusBar().showMessage(f"{SAMPLE_PHOTO} is missing: opened the sample ink instead.", 0)
         else:
             win.statusBar().showMessage(f"No sample found in {samples_dir()}.", 0)

@@ -51,7 +51,7 @@ def test_camera_without_support_says_so(win, messages, monkeypatch):
     assert not win.doc.pages
 
 
-def test_drop_files_adds_pages_with_feedback(win, tmp_path):
+def test_drop_files_adds_pages_with_feedback(win, qtbot, tmp_path):
     p = photo_file(tmp_path)
     md = QMimeData()
     md.setUrls([QUrl.fromLocalFile(str(p))])
@@ -63,7 +63,8 @@ def test_drop_files_adds_pages_with_feedback(win, tmp_path):
     assert enter.isAccepted() and win.drop_overlay.isVisible()
     drop = QDropEvent(QPoint(50, 50), Qt.DropAction.CopyAction, md, Qt.MouseButton.NoButton,
                       Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(win, drop)
+    with qtbot.waitSignal(win.importFinished, timeout=10000):
+        QApplication.sendEvent(win, drop)  # photos decode on a worker thread, then become pages
     assert not win.drop_overlay.isVisible()
     assert [pg.name for pg in win.doc.pages] == ["page"]
 
