@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -45,6 +45,7 @@ SELECT_COLOR = QColor("#1e88e5")
 PAPER = QColor("#ffffff")
 DESK = QColor("#5f6368")
 COLOR_MODES = ("ink", "word", "order")
+ITEMS_PER_TURN = 250  # stroke items created per event-loop turn when a big page arrives
 
 
 def word_color(i: int) -> QColor:
@@ -163,6 +164,7 @@ class InkView(QGraphicsView):
         self.setMouseTracking(True)
         self.page_id: str | None = None
         self.items_by_stroke: dict[int, StrokeItem] = {}
+        self._pending: list = []  # (ref, stroke, order, n) still to get an item, see _add_pending
         self.selected: set[int] = set()  # id() of selected Stroke objects
         self.color_mode = "ink"
         self.photo_opacity = 0.5
@@ -240,6 +242,7 @@ class InkView(QGraphicsView):
             for it in self.items_by_stroke.values():
                 scene.removeItem(it)
             self.items_by_stroke.clear()
+            self._pending = []
             self._photo.setPixmap(QPixmap())
             self._paper.hide()
             self._highlight.hide()
@@ -258,14 +261,20 @@ class InkView(QGraphicsView):
         self.setSceneRect(QRectF(-m, -m, w + 2 * m, h + 2 * m))
         ink = page.ink
         alive: dict[int, StrokeItem] = {}
+        pending: list = []
+        created = 0
         if ink is not None:
             refs = list(edits.iter_refs(ink))
             n = len(refs)
             for order, (ref, s) in enumerate(refs):
                 it = self.items_by_stroke.pop(id(s), None)
                 if it is None:
+                    if created >= ITEMS_PER_TURN:
+                        pending.append((ref, s, order, n))
+                        continue
                     it = StrokeItem(s, ref)
                     scene.addItem(it)
+                    created += 1
                 it.ref = ref
                 it.setPos(0, 0)
                 it.setVisible(True)
@@ -274,10 +283,36 @@ class InkView(QGraphicsView):
         for it in self.items_by_stroke.values():
             scene.removeItem(it)
         self.items_by_stroke = alive
+        self._pending = pending
+        if pending:
+            QTimer.singleShot(0, self._add_pending)
         before = len(self.selected)
         self.selected &= set(alive)
         if len(self.selected) != before:
             self.selectionChanged.emit()
+
+    def _add_pending(self, everything: bool = False) -> None:
+        """Add the next batch of a big page's stroke items. A 1,000-stroke conversion arrives in a few
+        event-loop turns (each painted at once) instead of one long freeze."""
+        batch = self._pending if everything else self._pending[:ITEMS_PER_TURN]
+        self._pending = [] if everything else self._pending[ITEMS_PER_TURN:]
+        scene = self.scene()
+        for ref, s, order, n in batch:
+            it = StrokeItem(s, ref)
+            scene.addItem(it)
+            self.items_by_stroke[id(s)] = it
+            it.set_look(self._color_for(ref, s, order, n), False)
+        if self._pending:
+            QTimer.singleShot(0, self._add_pending)
+
+    def flush_pending(self) -> None:
+        """Make every stroke's item exist now (tools call this before hit-testing)."""
+        if self._pending:
+            self._add_pending(everything=True)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
 
     def _color_for(self, ref: StrokeRef, s: Stroke, order: int, n: int) -> QColor:
         if self.color_mode == "word":
@@ -313,10 +348,12 @@ class InkView(QGraphicsView):
         self.selectionChanged.emit()
 
     def select_refs(self, refs) -> None:
+        self.flush_pending()
         refs = set(refs)
         self.set_selection(k for k, it in self.items_by_stroke.items() if it.ref in refs)
 
     def select_all(self) -> None:
+        self.flush_pending()
         self.set_selection(self.items_by_stroke)
 
     def clear_selection(self) -> None:
@@ -487,6 +524,7 @@ class InkView(QGraphicsView):
             return
         if e.button() == Qt.MouseButton.LeftButton and self.tool is not None and self.page is not None:
             self.setFocus()
+            self.flush_pending()
             self.tool.press(self.mapToScene(e.position().toPoint()), e.modifiers())
             return
         super().mousePressEvent(e)

@@ -245,3 +245,23 @@ def test_paste_image(win):
     QApplication.clipboard().setImage(img)
     win.paste()
     assert len(win.doc.pages) == 1 and win.doc.pages[0].size == (64, 48)
+
+
+def test_a_big_page_arrives_in_batches_and_tools_see_every_stroke(win, qtbot):
+    from desktop import canvas
+    from inference.ink import Page
+
+    from .conftest import _word
+
+    words = tuple(_word(20 + (i % 10) * 60, 20 + (i // 10) * 50, f"w{i}", 0.9) for i in range(200))
+    ink = Page(700, 1100, words)
+    img = np.full((1100, 700, 3), 250, np.uint8)
+    win.add_pages([PageDoc(name="big", image=img, photo_image=img, ink=ink)], convert=False)
+    assert len(win.view.items_by_stroke) == canvas.ITEMS_PER_TURN and win.view.pending == 600 - 250
+    qtbot.waitUntil(lambda: win.view.pending == 0, timeout=5000)
+    assert len(win.view.items_by_stroke) == 600
+    win.doc.undo_stack.undo()
+    win.doc.undo_stack.redo()
+    assert win.view.pending > 0
+    win.view.select_all()  # selection ops and tool presses finish the batches first
+    assert len(win.view.selected) == 600
