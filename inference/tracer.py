@@ -486,18 +486,29 @@ def _resolve_cusps(g: _Graph, w: float, mask: np.ndarray) -> None:
 def _end_direction(pts: np.ndarray, w: float) -> np.ndarray:
     """Unit direction in which a path leaves its first point (measured a little away from the junction,
     where thinning bends the centre line)."""
-    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
-    s = np.concatenate([[0.0], np.cumsum(seg)])
+    far_max = max(3.0, 2.5 * w)
+    head = pts[: int(2.0 * far_max) + 3]  # centre-line paths have a point every 0.5-1.5 px
+    d = np.diff(head, axis=0)
+    s = np.concatenate([[0.0], np.cumsum(np.hypot(d[:, 0], d[:, 1]))])
     total = s[-1]
     if total <= 1e-9:
         return np.zeros(2)
-    far = min(total, max(3.0, 2.5 * w))
+    far = min(total, far_max)
     near = min(0.5 * w, 0.3 * far)
-    p_far = np.array([np.interp(far, s, pts[:, 0]), np.interp(far, s, pts[:, 1])])
-    p_near = np.array([np.interp(near, s, pts[:, 0]), np.interp(near, s, pts[:, 1])])
-    d = p_far - p_near
-    nrm = np.linalg.norm(d)
-    return d / nrm if nrm > 1e-9 else np.zeros(2)
+    v = _at(far, s, head) - _at(near, s, head)
+    nrm = math.hypot(v[0], v[1])
+    return v / nrm if nrm > 1e-9 else np.zeros(2)
+
+
+def _at(x: float, s: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Point at arc length x along pts (s = cumulative arc length)."""
+    i = int(np.searchsorted(s, x, side="right")) - 1
+    if i >= len(s) - 1:
+        return pts[-1]
+    i = max(i, 0)
+    span = s[i + 1] - s[i]
+    t = 0.0 if span <= 0 else (x - s[i]) / span
+    return pts[i] + t * (pts[i + 1] - pts[i])
 
 
 def _chains(g: _Graph, w: float, max_turn_deg: float) -> list[tuple[np.ndarray, bool, int]]:
@@ -589,7 +600,7 @@ def _smooth(pts: np.ndarray, closed: bool, sigma: float) -> np.ndarray:
     k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
     k /= k.sum()
     if closed:
-        body = pts[:-1] if np.allclose(pts[0], pts[-1]) else pts
+        body = pts[:-1] if _same(pts[0], pts[-1]) else pts
         if len(body) < 3:
             return pts
         padded = np.concatenate([body[-r:], body, body[:r]])
@@ -616,7 +627,7 @@ def _smooth_pinned(pts: np.ndarray, closed: bool, sigma: float, pins: list) -> n
     if len(hit) == 0:
         return _smooth(pts, closed, sigma)
     if closed:  # start the loop at a tip, then it is an open run with fixed ends
-        body = pts[:-1] if np.allclose(pts[0], pts[-1]) else pts
+        body = pts[:-1] if _same(pts[0], pts[-1]) else pts
         body = np.roll(body, -int(hit[0]), axis=0)
         return _smooth_pinned(np.vstack([body, body[:1]]), False, sigma, pins)
     cuts = [0, *hit.tolist(), len(pts) - 1]
@@ -700,7 +711,7 @@ def _orient(pts: np.ndarray, closed: bool) -> np.ndarray:
     if len(pts) < 2:
         return pts
     if closed:
-        body = pts[:-1] if np.allclose(pts[0], pts[-1]) else pts
+        body = pts[:-1] if _same(pts[0], pts[-1]) else pts
         x, y = body[:, 0], body[:, 1]
         area2 = float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
         if area2 > 0:  # clockwise on screen (y down): flip to counter-clockwise
@@ -719,6 +730,10 @@ def _orient(pts: np.ndarray, closed: bool) -> np.ndarray:
     if ltr:
         return pts if dx >= 0 else pts[::-1]
     return pts if dy >= 0 else pts[::-1]
+
+
+def _same(p: np.ndarray, q: np.ndarray) -> bool:
+    return abs(float(p[0]) - float(q[0])) < 1e-6 and abs(float(p[1]) - float(q[1])) < 1e-6
 
 
 def _arc_length(pts: np.ndarray) -> float:
@@ -838,7 +853,7 @@ def _polished_chains(skel, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[np.
     h, wd = m.shape
     out = []
     for pts, closed, _ in chains:
-        if len(pts) >= 2 and not closed and np.allclose(pts[0], pts[-1]) and _arc_length(pts) > 2 * w:
+        if len(pts) >= 2 and not closed and _same(pts[0], pts[-1]) and _arc_length(pts) > 2 * w:
             closed = True
         pts = _smooth_pinned(pts, closed, sigma, g.pins)
         if not closed and len(pts) >= 2:
@@ -953,7 +968,11 @@ def trace_mask(
     out = []
     for pts in ordered:
         if len(pts) >= 3:
-            pts = pts[rdp(pts, simplify_eps)]
+            if _same(pts[0], pts[-1]):
+                pts = pts[rdp(pts, simplify_eps)]
+            else:  # only points are needed (no times): OpenCV's Douglas-Peucker keeps an open line's ends
+                pts = cv2.approxPolyDP(pts.astype(np.float32).reshape(-1, 1, 2), simplify_eps,
+                                       False).reshape(-1, 2)
         out.append(np.ascontiguousarray(pts, dtype=np.float32))
     return out
 
