@@ -19,9 +19,10 @@ from .ink import Stroke
 from .tracer import rdp, thin
 from .transforms import Transform
 
-# Plausible handwriting on a phone photo of a page: ~25 mm/s at ~4 px/mm is ~0.1 px/ms; a word of
-# 200 px then takes about 2 s, pauses between strokes ~0.15 s (what online handwriting data shows).
-DEFAULT_SPEED_PX_PER_MS = 0.1
+# Handwriting runs at about 5 letters a second, a letter's path being a few letter heights long: the
+# pen covers roughly 13 times a typical stroke's extent per second. Tied to the ink's own size, the
+# made-up times come out alike whatever the photo's resolution. Pauses between strokes ~0.15 s.
+SPEED_PER_EXTENT_PER_MS = 0.013
 DEFAULT_PEN_UP_MS = 150.0
 
 
@@ -161,16 +162,27 @@ def drop_degenerate(
     return out
 
 
+def writing_speed(strokes: Sequence[Stroke]) -> float:
+    """A plausible pen speed (stroke units per ms) for this ink, from its strokes' typical extent."""
+    ext = [max(float(np.ptp(s.xy[:, 0])), float(np.ptp(s.xy[:, 1]))) for s in strokes if len(s) > 1]
+    extent = max(5.0, float(np.median(ext))) if ext else 20.0
+    return SPEED_PER_EXTENT_PER_MS * extent
+
+
 def synth_timestamps(
     strokes: Sequence[Stroke],
-    speed_px_per_ms: float = DEFAULT_SPEED_PX_PER_MS,
+    speed_px_per_ms: float | None = None,
     pen_up_ms: float = DEFAULT_PEN_UP_MS,
     start_ms: float = 0.0,
 ) -> list[Stroke]:
-    """Made-up times in ms (``time_measured=False``): the pen moves at ``speed_px_per_ms`` on straight
-    runs and slows in sharp turns (as real pens do), rests ``pen_up_ms`` plus the travel time between
-    strokes. Times start at ``start_ms`` and strictly increase within each stroke.
+    """Made-up times in ms (``time_measured=False``): the pen moves at ``speed_px_per_ms`` (default:
+    :func:`writing_speed` of these strokes) on straight runs and slows in sharp turns (as real pens
+    do), rests ``pen_up_ms`` plus the travel time between strokes. Times start at ``start_ms`` and
+    strictly increase within each stroke.
     """
+    strokes = list(strokes)
+    if speed_px_per_ms is None:
+        speed_px_per_ms = writing_speed(strokes)
     if not (speed_px_per_ms > 0):
         raise ValueError(f"speed must be positive, got {speed_px_per_ms!r}")
     out = []

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from inference.ink import Stroke
-from inference.refine import drop_degenerate, polish, resample, simplify, snap_to_centerline, synth_timestamps
+from inference.refine import (
+    drop_degenerate,
+    polish,
+    resample,
+    simplify,
+    snap_to_centerline,
+    synth_timestamps,
+    writing_speed,
+)
 from inference.render import draw_strokes_mask
 from inference.transforms import Transform
 
@@ -100,3 +108,14 @@ def test_polish_chain():
     assert len(dot) == 1
     assert not out.time_measured and len(out) < 60
     assert np.abs(out.xy[:, 1] - 30.5).max() <= 1.0
+
+
+def test_default_speed_follows_the_size_of_the_writing():
+    word = [Stroke([[0, 30], [10, 0], [20, 30], [30, 0]]), Stroke([[40, 0], [40, 30]])]
+    big = [s.mapped(lambda xy: xy * 4) for s in word]  # the same word photographed at 4x
+    t_small = synth_timestamps(word)
+    t_big = synth_timestamps(big)
+    assert writing_speed(big) == pytest.approx(4 * writing_speed(word))
+    # same duration whatever the resolution, and a word takes a plausible fraction of a second to seconds
+    assert t_small[-1].t[-1] == pytest.approx(t_big[-1].t[-1], rel=0.05)
+    assert 200 <= t_small[-1].t[-1] <= 3000
