@@ -980,8 +980,8 @@ def trace_mask(
 def trace_image(image_rgb: np.ndarray, ink_mask: np.ndarray | None = None) -> list[Stroke]:
     """Strokes of the ink in an RGB image (uint8), styled with the ink's own colour and width.
 
-    The coordinates are the image's continuous pixel coordinates; t is left at 0 (see
-    ``refine.synth_timestamps``).
+    The coordinates are the image's continuous pixel coordinates; times are made up at a plausible
+    writing speed (``refine.synth_timestamps``, ``time_measured=False``).
     """
     from . import inkmask
     from .style import estimate_style
@@ -992,5 +992,8 @@ def trace_image(image_rgb: np.ndarray, ink_mask: np.ndarray | None = None) -> li
     ink_mask = np.asarray(ink_mask, bool)
     if not ink_mask.any():
         return []
+    from .refine import synth_timestamps
+
     style = estimate_style(img, ink_mask)
-    return [Stroke(p, color=style.color, width=style.width_px) for p in trace_mask(ink_mask, style.width_px)]
+    strokes = [Stroke(p, color=style.color, width=style.width_px) for p in trace_mask(ink_mask, style.width_px)]
+    return synth_timestamps(strokes)

@@ -225,6 +225,8 @@ def test_trace_image_styles_strokes_with_the_ink_colour_and_width():
     strokes = trace_image(img)
     assert len(strokes) == 2 and all(isinstance(s, Stroke) for s in strokes)
     assert all(not s.time_measured for s in strokes)
+    ts = np.concatenate([s.t for s in strokes])
+    assert ts[0] == 0 and np.all(np.diff(ts) > 0)  # plausible made-up times, in writing order
     r, g, b = (int(strokes[0].color[i:i + 2], 16) for i in (1, 3, 5))
     assert abs(r - 20) <= 20 and abs(g - 40) <= 20 and abs(b - 160) <= 25
     assert 3.5 <= strokes[0].width <= 8.0
