@@ -236,7 +236,22 @@ def convert_sample(sample: Path, report: Report):
         if not stages or stages[-1] != p.stage:
             stages.append(p.stage)
 
-    result = run_job(run_page(sample, PipelineConfig()), on_progress=on_progress)
+    via = "in this process"
+    try:  # the GUI converts in a spawned child process: in a frozen app that path must work too
+        from desktop import engine_process
+    except ImportError:
+        engine_process = None
+    if engine_process is not None and not engine_process.use_thread():
+        from inference.jobs import CancelToken
+
+        eng = engine_process.EngineProcess()
+        try:
+            result = run_job(eng.run(str(sample), {}, CancelToken()), on_progress=on_progress)
+        finally:
+            eng.close()
+        via = "in the engine child process"
+    else:
+        result = run_job(run_page(sample, PipelineConfig()), on_progress=on_progress)
     page = getattr(result, "page", None)
     if page is None:
         raise SmokeFailure(f"convert: run_page returned {type(result).__name__} without a page")
@@ -248,7 +263,7 @@ def convert_sample(sample: Path, report: Report):
     sources = Counter(getattr(w.source, "value", str(w.source)) for w in words)
     by_source = ", ".join(f"{n} {src}" for src, n in sorted(sources.items()))
     report.add(f"convert {sample.name}: {page.width}x{page.height} px, {len(words)} words ({by_source}), "
-               f"{strokes} strokes (stages: {' > '.join(stages) or 'none reported'})")
+               f"{strokes} strokes {via} (stages: {' > '.join(stages) or 'none reported'})")
     for warning in getattr(result, "warnings", ()) or ():
         print(f"  warn {warning}", flush=True)
     return result
@@ -359,13 +374,25 @@ def open_main_window(app) -> str:
     return f"main window {title!r} shows"
 
 
+def bundle_features() -> dict:
+    """What packaging/inklift.spec put in this bundle (bundle.json); empty when running from source."""
+    base = getattr(sys, "_MEIPASS", None)
+    try:
+        return json.loads((Path(base) / "bundle.json").read_text()) if base else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def check_camera_support() -> str:
     """QtMultimedia must be in a frozen bundle (the camera dialog needs it); a camera itself need not be."""
+    wanted = bundle_features().get("camera", True)
     try:
         from PySide6.QtMultimedia import QMediaDevices
     except ImportError as e:
-        if getattr(sys, "frozen", False):
+        if getattr(sys, "frozen", False) and wanted:
             raise SmokeFailure(f"camera: QtMultimedia is missing from the bundle ({e})") from e
+        if not wanted:
+            return "camera: left out of this bundle on purpose (INKLIFT_BUNDLE_CAMERA=0)"
         return f"camera: QtMultimedia not installed in this environment ({e}); the camera dialog is disabled"
     cameras = QMediaDevices.videoInputs()
     return f"camera: QtMultimedia loads, {len(cameras)} camera(s) found"

@@ -73,6 +73,11 @@ def _install_startup_probe(timeout_s: float = 60.0) -> None:
 
 
 def main() -> int:
+    import multiprocessing
+
+    # A spawned engine child (desktop/engine_process.py) re-runs this executable; it must do its work and
+    # exit here, before any dispatch or GUI import (PyInstaller makes this work on Linux and macOS too).
+    multiprocessing.freeze_support()
     argv = sys.argv[1:]
     if "--smoke-test" in argv:
         from desktop.smoke import main as smoke

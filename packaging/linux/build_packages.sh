@@ -21,11 +21,32 @@ case "${1:-}" in --tar-only) want_deb=0 ;; --deb-only) want_tar=0 ;; "") ;; *) e
 
 # The desktop developer's icon wins when there is one; ours is the fallback.
 ICON_SVG=$HERE/inklift.svg; ICON_PNG=$HERE/inklift.png
-[ -f "$ROOT/resources/icons/inklift.svg" ] && ICON_SVG=$ROOT/resources/icons/inklift.svg
-[ -f "$ROOT/resources/icons/inklift.png" ] && ICON_PNG=$ROOT/resources/icons/inklift.png
-
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/inklift-pkg.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
+if [ -f "$ROOT/resources/icons/inklift.svg" ]; then
+  ICON_SVG=$ROOT/resources/icons/inklift.svg
+  if [ -f "$ROOT/resources/icons/inklift.png" ]; then
+    ICON_PNG=$ROOT/resources/icons/inklift.png
+  else  # a 256 px PNG of the same icon for menus that do not take SVG; ours if rendering is not possible
+    PY=${PYTHON:-$ROOT/.venv/bin/python}
+    QT_QPA_PLATFORM=offscreen "$PY" - "$ICON_SVG" "$STAGE/inklift.png" <<'PYEOF' 2>/dev/null && ICON_PNG=$STAGE/inklift.png || true
+import sys
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QGuiApplication, QImage, QPainter
+from PySide6.QtSvg import QSvgRenderer
+app = QGuiApplication([])
+r = QSvgRenderer(sys.argv[1])
+assert r.isValid()
+img = QImage(QSize(256, 256), QImage.Format.Format_ARGB32)
+img.fill(0)
+p = QPainter(img)
+p.setRenderHint(QPainter.RenderHint.Antialiasing)
+r.render(p)
+p.end()
+assert img.save(sys.argv[2])
+PYEOF
+  fi
+fi
 
 if [ "$want_tar" = 1 ]; then
   name=InkLift-$VERSION-linux-$ARCH

@@ -84,7 +84,7 @@ def test_linux_spec_carries_resources_ocr_data_and_licences(tmp_path, monkeypatc
     assert ("config.yaml", "rapidocr") in dests and ("default_models.yaml", "rapidocr") in dests
     ocr = [n for n, d in dests if d == "rapidocr/models" and n.endswith(".onnx")]
     assert any("det" in n for n in ocr) and any("rec" in n for n in ocr)
-    assert ("NOTICE", ".") in dests
+    assert ("NOTICE", ".") in dests and ("bundle.json", ".") in dests
     manifest = ROOT / "resources" / "models" / "manifest.json"
     if manifest.is_file():
         import json
@@ -126,3 +126,14 @@ def test_windows_spec_adds_a_console_twin(tmp_path, monkeypatch):
     _ns, calls = run_spec(tmp_path, "win32", monkeypatch, quick=True)
     exes = {e.kwargs["name"]: e.kwargs["console"] for e in _call(calls, "EXE")}
     assert exes == {"InkLift": False, "inklift-cli": True}
+
+
+def test_camera_can_be_left_out(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("INKLIFT_BUNDLE_CAMERA", "0")
+    ns, calls = run_spec(tmp_path, "linux", monkeypatch, quick=True)
+    (analysis,) = _call(calls, "Analysis")
+    assert {"PySide6.QtMultimedia", "PySide6.QtMultimediaWidgets"} <= set(analysis.kwargs["excludes"])
+    assert json.loads((tmp_path / "work" / "bundle.json").read_text())["camera"] is False
+    assert ns["_DROP"].search("PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so")
