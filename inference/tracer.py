@@ -1,15 +1,19 @@
 """Geometric tracer: ink mask -> pen strokes ordered and directed like writing.
 
 The fallback for words the model gets wrong and the way drawings become strokes. Steps:
-  1. clean the mask (drop specks, fill pin holes), thin it to a one-pixel centre line (Guo-Hall two-
-     subiteration thinning as a 256-entry lookup table, vectorised numpy);
+  1. clean the mask (drop specks, fill pin holes -- not the small loops of letters), thin it to a
+     one-pixel centre line (Guo-Hall two-subiteration thinning as a 256-entry lookup table, numpy +
+     cv2.filter2D; staircase corners removed);
   2. build a graph: endpoints and junction clusters are nodes, the pixel paths between them are edges;
-  3. prune: thinning spurs shorter than about a stroke width, tiny loops, junction pairs a hair apart;
-  4. pair the edges meeting at a junction by direction continuity (the pen goes straight through a
+  3. cusps: a 'v' thins to a 'Y' with a short spur into the tip; the arms are joined through the tip;
+  4. prune: spurs whose tip lies inside the junction's maximal disk (thinning artefacts), clumps at
+     sharp apexes, junction pairs a hair apart (one crossing);
+  5. pair the edges meeting at a junction by direction continuity (the pen goes straight through a
      crossing) and chain them into strokes; leftover closed chains become loops;
-  5. smooth, extend ends that thinning shortened, simplify; direct (left->right, or top->bottom when
-     mostly vertical; loops counter-clockwise from the top like an 'o') and order (lines top to bottom,
-     then left to right).
+  6. smooth (cusp tips stay sharp), fit open ends half a pen width inside the ink's edge, add rim
+     strokes for blobs wider than the pen, fold tiny fragments into their neighbours, simplify;
+  7. direct (left to right, or top to bottom when steep; loops counter-clockwise from the top like an
+     'o') and order (lines top to bottom, pieces of ink left to right, strokes by their left edge).
 Coordinates are continuous mask coordinates: pixel (row r, col c) has its centre at (c + 0.5, r + 0.5).
 """
 
