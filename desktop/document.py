@@ -6,7 +6,9 @@ calls the operations here, so undo/redo and the "unsaved changes" mark come from
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,31 @@ def qimage_from_rgb(arr: np.ndarray) -> QImage:
     arr = np.ascontiguousarray(arr[..., :3], dtype=np.uint8)
     h, w = arr.shape[:2]
     return QImage(arr.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+_DISPLAY: OrderedDict[int, tuple[np.ndarray, QImage]] = OrderedDict()
+_DISPLAY_MAX = 12
+_display_lock = threading.Lock()
+
+
+def display_qimage(arr: np.ndarray) -> QImage:
+    """The QImage the canvas shows for a page image, in the screen's native 32-bit format so QPixmap
+    conversion on the GUI thread is cheap. Thread-safe: workers call it ahead of time (prepare_display)."""
+    key = id(arr)
+    with _display_lock:
+        hit = _DISPLAY.get(key)
+        if hit is not None and hit[0] is arr:
+            _DISPLAY.move_to_end(key)
+            return hit[1]
+    img = qimage_from_rgb(arr).convertToFormat(QImage.Format.Format_RGB32)
+    with _display_lock:
+        _DISPLAY[key] = (arr, img)
+        while len(_DISPLAY) > _DISPLAY_MAX:
+            _DISPLAY.popitem(last=False)
+    return img
+
+
+prepare_display = display_qimage
 
 
 def rgb_from_qimage(img: QImage) -> np.ndarray:
@@ -52,7 +79,7 @@ class PageDoc:
 
     def qimage(self) -> QImage | None:
         if self._qimage is None and self.image is not None:
-            self._qimage = qimage_from_rgb(self.image)
+            self._qimage = display_qimage(self.image)
         return self._qimage
 
     def set_image(self, image: np.ndarray | None) -> None:
@@ -85,6 +112,7 @@ def load_photo(path: str | Path) -> PageDoc:
     if img.isNull():
         raise InputError(f"{p.name} is not an image InkLift can read ({reader.errorString()}).")
     rgb = rgb_from_qimage(img)
+    prepare_display(rgb)  # usually on a worker thread: the GUI thread then only wraps it in a pixmap
     return PageDoc(name=p.stem, photo=data, photo_ext=p.suffix.lower() or ".png",
                    image=rgb, photo_image=rgb, source_path=str(p))
 

@@ -48,8 +48,10 @@ def convert_job(source: Any, layout: str = "auto", threads: int = 2):
         result = yield from job
         # still on the worker thread: prepare what the canvas paints, so the GUI thread only adds items
         from .canvas import precompute_outlines
+        from .document import prepare_display
 
         precompute_outlines(result.page.all_strokes())
+        prepare_display(result.image)
         return result
 
     return factory

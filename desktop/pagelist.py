@@ -64,6 +64,8 @@ class PageList(QListWidget):
         doc.pageChanged.connect(self.refresh)
         self.currentItemChanged.connect(self._current)
         self.thumbs = JobManager(self, threads=1)
+        self._placeholder = QPixmap(THUMB, THUMB)
+        self._placeholder.fill(Qt.GlobalColor.lightGray)
 
     def _label(self, page: PageDoc) -> str:
         idx = self.doc.index_of(page.id) + 1
@@ -78,9 +80,10 @@ class PageList(QListWidget):
 
     def _inserted(self, index: int) -> None:
         page = self.doc.pages[index]
-        item = QListWidgetItem(QIcon(thumbnail(page)), self._label(page))
+        item = QListWidgetItem(QIcon(self._placeholder), self._label(page))
         item.setData(Qt.ItemDataRole.UserRole, page.id)
         self.insertItem(index, item)
+        self._thumb_later(page)
         self._relabel()
         self.setCurrentItem(item)
 
