@@ -141,3 +141,14 @@ def test_entry_measure_startup_reports_shown_window(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("startup: window shown"))
     assert "InkLift" in line and "platform offscreen" in line
+
+
+def test_entry_cli_dispatch(tmp_path):
+    try:
+        import inference.cli  # noqa: F401
+    except ImportError as e:
+        pytest.skip(f"inference.cli is not there yet ({e})")
+    proc = subprocess.run([sys.executable, str(ENTRY), "--cli", "--help"], cwd=tmp_path, env=_env(tmp_path),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("usage: inklift")
