@@ -64,6 +64,19 @@ def compare_masks(drawn: np.ndarray, ink: np.ndarray, tol_px: float) -> Fidelity
     return Fidelity(p, r, _f1(p, r), n_ink, n_drawn)
 
 
+def _drawn(strokes: list[Stroke], mask: np.ndarray, stroke_width_px: float,
+           transform: Transform | None) -> np.ndarray:
+    if mask.ndim != 2:
+        raise ValueError(f"ink mask must be 2-D, got shape {mask.shape}")
+    if not (np.isfinite(stroke_width_px) and stroke_width_px > 0):
+        raise ValueError(f"stroke width must be positive, got {stroke_width_px!r}")
+    h, w = mask.shape
+    if not strokes:
+        return np.zeros((h, w), bool)
+    # one width for all strokes, given in the mask's pixels
+    return draw_strokes_mask(strokes, h, w, transform=transform, width_px=stroke_width_px) > 0.5
+
+
 def fidelity(
     strokes: Iterable[Stroke],
     ink_mask: np.ndarray,
@@ -78,16 +91,22 @@ def fidelity(
     :func:`default_tolerance`.
     """
     mask = np.asarray(ink_mask, bool)
-    if mask.ndim != 2:
-        raise ValueError(f"ink mask must be 2-D, got shape {mask.shape}")
-    if not (np.isfinite(stroke_width_px) and stroke_width_px > 0):
-        raise ValueError(f"stroke width must be positive, got {stroke_width_px!r}")
+    drawn = _drawn(list(strokes), mask, stroke_width_px, transform)
     tol = default_tolerance(stroke_width_px) if tol_px is None else float(tol_px)
-    strokes = list(strokes)
-    h, w = mask.shape
-    if strokes:
-        # one width for all strokes, given in the mask's pixels
-        drawn = draw_strokes_mask(strokes, h, w, transform=transform, width_px=stroke_width_px) > 0.5
-    else:
-        drawn = np.zeros((h, w), bool)
     return compare_masks(drawn, mask, tol)
+
+
+def fidelity_maps(
+    strokes: Iterable[Stroke],
+    ink_mask: np.ndarray,
+    stroke_width_px: float,
+    tol_px: float | None = None,
+    transform: Transform | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the strokes disagree with the photo, for overlays and review: ``(missed, extra)`` boolean
+    masks of photo ink farther than ``tol`` from the drawn ink, and drawn ink farther than ``tol`` from
+    the photo's. Same arguments as :func:`fidelity`."""
+    mask = np.asarray(ink_mask, bool)
+    drawn = _drawn(list(strokes), mask, stroke_width_px, transform)
+    tol = (default_tolerance(stroke_width_px) if tol_px is None else float(tol_px)) + 1e-3
+    return mask & (_distance_to(drawn) > tol), drawn & (_distance_to(mask) > tol)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from inference.fidelity import Fidelity, compare_masks, default_tolerance, fidelity
+from inference.fidelity import Fidelity, compare_masks, default_tolerance, fidelity, fidelity_maps
 from inference.ink import Stroke
 from inference.render import draw_strokes_mask
 from inference.transforms import Transform
@@ -78,3 +78,15 @@ def test_compare_masks_is_symmetric_in_meaning():
         fidelity([], np.zeros((3, 3, 3), bool), 2)
     with pytest.raises(ValueError):
         fidelity([], a, 0)
+
+
+def test_maps_show_what_is_missed_and_what_is_invented():
+    strokes, mask = strokes_and_mask(4)
+    extra_stroke = Stroke([[10, 75], [150, 75]])
+    missed, extra = fidelity_maps(strokes[:1] + [extra_stroke], mask, 4)
+    assert missed.shape == mask.shape and extra.shape == mask.shape
+    # the second stroke's ink is missed, the invented line at y=75 is extra, nothing else
+    assert missed[55:65, 25:55].any() and not missed[15:30, 20:130].any()
+    assert extra[72:79, 20:140].any(axis=0).mean() > 0.9 and not extra[:60].any()
+    f = fidelity(strokes[:1] + [extra_stroke], mask, 4)
+    assert abs(missed.sum() / mask.sum() - (1 - f.recall)) < 1e-6
