@@ -45,8 +45,8 @@ def find_drawings(
     rest = _remove_ruling(rest)
     if not rest.any():
         return []
-    # group nearby strokes of one sketch: dilate by about half a word height before labelling
-    k = max(3, int(unit * 0.5)) | 1
+    # group nearby strokes of one sketch: dilate by about a word height before labelling
+    k = max(3, int(unit)) | 1
     grouped = cv2.dilate(rest.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
     min_px = min_ink_px if min_ink_px is not None else max(20, int(0.02 * unit * unit))
@@ -59,6 +59,8 @@ def find_drawings(
             continue
         ys, xs = np.nonzero(sub)
         x0, x1, y0, y1 = x + xs.min(), x + xs.max() + 1, y + ys.min(), y + ys.max() + 1
+        if min(x1 - x0, y1 - y0) <= 2:
+            continue  # a hairline: a fragment of faint ruling, not a pen stroke
         out.append(DrawingRegion(bbox=(float(x0), float(y0), float(x1), float(y1)),
                                  mask=rest[y0:y1, x0:x1] & (lab[y0:y1, x0:x1] == i), ink_pixels=cnt))
     out.sort(key=lambda d: -d.ink_pixels)
@@ -66,6 +68,6 @@ def find_drawings(
 
 
 def _remove_ruling(mask: np.ndarray) -> np.ndarray:
-    """Ruled or grid paper printed dark enough to count as ink: straight lines longer than a third of
-    the page (a hand-drawn underline or a diagram's axis is far shorter)."""
-    return remove_long_lines(mask, 1.0 / 3.0)
+    """Ruled or grid paper printed dark enough to count as ink: straight lines longer than a tenth of
+    the page side (as for word boxes; a hand-drawn line is rarely that straight and that long)."""
+    return remove_long_lines(mask, 0.1)

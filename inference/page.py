@@ -278,6 +278,13 @@ def prepare_page(
 
     flat = even_out_lighting(page)
     norm = ink_darkness(page, work_side=_BG_SIDE)
+    if quad is not None:
+        # the sheet's edge (and a sliver of table where a corner is off by a pixel) is not ink
+        b = max(2, round(0.004 * max(norm.shape)))
+        norm[:b] = 0
+        norm[-b:] = 0
+        norm[:, :b] = 0
+        norm[:, -b:] = 0
     return PageImage(image=flat, transform=tf, to_original=tf.inverse().then(loaded.transform.inverse()),
                      rotation=rotation, sheet_quad=quad, warped=quad is not None, normalized=norm, raw=page,
                      text_lines=lines, text_line_scores=scores, text_line_reads=reads)

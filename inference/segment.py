@@ -68,12 +68,17 @@ def ink_mask_from_darkness(dark: np.ndarray) -> np.ndarray:
 def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1) -> np.ndarray:
     """The mask without straight horizontal/vertical runs longer than ``min_frac`` of the page side:
     ruled, grid and margin lines printed dark enough to pass as ink (grey ruling cannot be told from
-    pencil by colour). Handwriting crossing a line loses only the line's own pixels."""
+    pencil by colour). Faint ruling breaks up in the mask, so short breaks along a line are bridged
+    before measuring it. Handwriting crossing a line loses only the line's own pixels."""
     h, w = mask.shape
     m8 = mask.astype(np.uint8)
     lines = np.zeros_like(m8)
-    for shape in ((max(15, int(w * min_frac)), 1), (1, max(15, int(h * min_frac)))):
-        lines |= cv2.morphologyEx(m8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
+    for horizontal in (True, False):
+        length = max(15, int((w if horizontal else h) * min_frac))
+        bridge = (9, 1) if horizontal else (1, 9)
+        along = (length, 1) if horizontal else (1, length)
+        closed = cv2.morphologyEx(m8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
+        lines |= cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
     if not lines.any():
         return mask
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
@@ -312,7 +317,7 @@ def _deslant(xs: np.ndarray, ys: np.ndarray, h: int) -> float:
         return 0.0
     best, best_s = -1.0, 0.0
     yc = ys - h / 2.0
-    for sh in np.linspace(-0.6, 0.6, 13):
+    for sh in np.linspace(-0.5, 0.5, 11):
         xp = np.round(xs + sh * yc).astype(np.int64)
         hist = np.bincount(xp - xp.min())
         v = float(np.dot(hist, hist))
@@ -375,6 +380,19 @@ def _fit_words(slots: list[_Slot], ink_crop: np.ndarray) -> list[tuple[_Slot, np
         else:
             inks[j].append(_Ink(sx0[c], sx1[c] + 1, x, x + bw, y, y + bh))
 
+    # letter gaps inside the recognised words set the scale: a word gap must be clearly wider than
+    # the writer's usual gap between letters (wide print handwriting has big letter gaps)
+    letter_gaps = []
+    for ink in inks:
+        ink.sort(key=lambda i: i.sx0)
+        right = -np.inf
+        for i in ink:
+            if i.sx0 - right > 0 and np.isfinite(right):
+                letter_gaps.append(i.sx0 - right)
+            right = max(right, i.sx1)
+    if len(letter_gaps) >= 3:
+        split_gap = max(split_gap, 1.5 * float(np.median(letter_gaps)))
+
     parts: list[tuple[_Slot, _Ink | None]] = []
     for sl, ink in zip(slots, inks):
         if not ink:
@@ -394,8 +412,10 @@ def _fit_words(slots: list[_Slot], ink_crop: np.ndarray) -> list[tuple[_Slot, np
 
     merged: list[tuple[_Slot, _Ink | None]] = []
     for sl, g in parts:
+        # merge only when the words touch both as written and deslanted (a wrong slant estimate
+        # must not glue words together)
         if merged and g is not None and merged[-1][1] is not None and \
-                g.sx0 - merged[-1][1].sx1 < MERGE_GAP_XH * xh:
+                max(g.sx0 - merged[-1][1].sx1, g.x0 - merged[-1][1].x1) < MERGE_GAP_XH * xh:
             psl, pg = merged[-1]
             n1, n2 = max(1, len(psl.chars)), max(1, len(sl.chars))
             merged[-1] = (_Slot(psl.chars + sl.chars, psl.xs + sl.xs, (psl.conf * n1 + sl.conf * n2) / (n1 + n2),

@@ -25,7 +25,23 @@ from inference.ink import Stroke
 from inference.render import draw_strokes_mask
 from inference.transforms import Transform
 
-WORDS = ["the", "of", "and", "to", "in", "is", "you", "that", "it", "he", "was", "for", "on", "are", "as", "with", "his", "they", "at", "be", "this", "have", "from", "or", "one", "had", "by", "word", "but", "not", "what", "all", "were", "we", "when", "your", "can", "said", "there", "use", "each", "which", "she", "do", "how", "their", "if", "will", "up", "other", "about", "out", "many", "then", "them", "these", "so", "some", "her", "would", "make", "like", "him", "into", "time", "has", "look", "two", "more", "write", "go", "see", "number", "no", "way", "could", "people", "my", "than", "first", "water", "been", "call", "who", "oil", "its", "now", "find", "long", "down", "day", "did", "get", "come", "made", "may", "part", "over", "new", "sound", "take", "only", "little", "work", "know", "place", "year", "live", "me", "back", "give", "most", "very", "after", "thing", "our", "just", "name", "good", "sentence", "man", "think", "say", "great", "where", "help", "through", "much", "before", "line", "right", "too", "mean", "old", "any", "same", "tell", "boy", "follow", "came", "want", "show", "also", "around", "form", "three", "small", "set", "put", "end", "does", "another", "well", "large", "must", "big", "even", "such", "because", "turn", "here", "why", "ask", "went", "men", "read", "need", "land", "different", "home", "us", "move", "try", "kind", "hand", "picture", "again", "change", "off", "play", "spell", "air", "away", "animal", "house", "point", "page", "letter", "mother", "answer", "found", "study", "still", "learn", "should", "world", "high", "every", "near", "add", "food", "between", "own", "below", "country", "plant", "last", "school", "father", "keep", "tree", "never", "start", "city", "earth", "eye", "light", "thought", "head", "under", "story", "saw", "left", "few", "while", "along", "might", "close", "something", "seem", "next", "hard", "open", "example", "begin", "life", "always", "notes", "lecture", "matrix", "vector", "graph", "proof", "lemma", "theorem", "Monday", "Friday", "June", "2024", "42", "17.5", "x+y"]
+_WORDS_TEXT = (
+    "the of and to in is you that it he was for on are as with his they at be this have from or one had "
+    "by word but not what all were we when your can said there use each which she do how their if will up "
+    "other about out many then them these so some her would make like him into time has look two more "
+    "write go see number no way could people my than first water been call who oil its now find long down "
+    "day did get come made may part over new sound take only little work know place year live me back "
+    "give most very after thing our just name good sentence man think say great where help through much "
+    "before line right too mean old any same tell boy follow came want show also around form three small "
+    "set put end does another well large must big even such because turn here why ask went men read need "
+    "land different home us move try kind hand picture again change off play spell air away animal house "
+    "point page letter mother answer found study still learn should world high every near add food "
+    "between own below country plant last school father keep tree never start city earth eye light "
+    "thought head under story saw left few while along might close something seem next hard open example "
+    "begin life always notes lecture matrix vector graph proof lemma theorem Monday Friday June 2024 42 "
+    "17.5 x+y"
+)
+WORDS = tuple(_WORDS_TEXT.split())
 
 LATIN_FONTS = ("cursive", "scripts", "scriptc", "futural", "rowmans", "timesr")
 OTHER_FONTS = ("greek", "cyrillic")
@@ -44,6 +60,7 @@ class SynthPage:
     page_word_boxes: list[np.ndarray] = field(default_factory=list)  # (x0, y0, x1, y1) per word, flat page px
     line_of_word: list[int] = field(default_factory=list)
     paper: str = "plain"
+    drawing_quads: list[np.ndarray] = field(default_factory=list)  # (4, 2) photo px per drawn diagram
 
 
 @cache
@@ -52,6 +69,13 @@ def _font(name: str) -> HersheyFonts:
     f.load_default_font(name)
     f.normalize_rendering(100)
     return f
+
+
+@cache
+def _x_height(name: str) -> float:
+    """Height of 'x' in the font's 0..100 box."""
+    pts = np.concatenate([np.array(s, float) for s in _font(name).strokes_for_text("x")])
+    return min(55.0, float(np.ptp(pts[:, 1])))  # greek 'x' is a chi with a descender
 
 
 @cache
@@ -109,7 +133,8 @@ def _layout(rng, w, h, spacing, top, margin_l, n_lines, font, size, slant, words
     """Words on lines: returns (list of strokes per word (page px), texts, line index per word)."""
     base_frac = _baseline(font) / 100.0
     words_strokes, texts, lines = [], [], []
-    gap_base = rng.uniform(0.45, 0.8) * size * 0.5
+    # word spacing as handwriting has it: about one x-height (a little under to a little over)
+    gap_base = rng.uniform(0.75, 1.1) * _x_height(font) / 100.0 * size
     for li in range(n_lines):
         baseline = top + spacing * (li + 1) - spacing * 0.12
         if baseline + size * 0.4 > h - 40:
@@ -140,7 +165,7 @@ def _layout(rng, w, h, spacing, top, margin_l, n_lines, font, size, slant, words
             words_strokes.append(out)
             texts.append(text)
             lines.append(li)
-            x += width + gap_base * rng.uniform(0.85, 1.35) + size * 0.12
+            x += width + gap_base * rng.uniform(0.8, 1.25)
     return words_strokes, texts, lines
 
 
@@ -159,6 +184,7 @@ def make_page(
     blank: bool = False,
     page_size: tuple[int, int] = (1100, 1420),
     line_spacing: float | None = None,
+    drawing: bool = False,
 ) -> SynthPage:
     """One synthetic photo. Arguments left as None are drawn at random from ``rng``."""
     w, h = page_size
@@ -170,14 +196,36 @@ def make_page(
     size = spacing * rng.uniform(0.72, 0.92)
     slant = float(rng.uniform(-0.1, 0.35))
     n_lines = n_lines if n_lines is not None else int(rng.integers(6, 17))
+    if drawing:
+        n_lines = min(n_lines, 7)
     words_strokes, texts, lines = ([], [], []) if blank else _layout(
         rng, w, h, spacing, top, 0.12 * w, n_lines, font, size, slant, WORDS)
 
     ink = np.array(INKS[int(rng.integers(len(INKS)))], np.float32)
     width = float(rng.uniform(1.8, 3.6))
-    boxes = []
-    if words_strokes:
+    boxes, drawn = [], []
+    if drawing:  # a small diagram under the text: a box, a circle and an arrow between them
+        bottom = max([float(np.concatenate(ws)[:, 1].max()) for ws in words_strokes] or [top])
+        y0 = min(bottom + 0.08 * h, 0.7 * h)
+        x0, dw, dh = 0.15 * w, 0.6 * w, 0.2 * h
+        t = np.linspace(0, 2 * np.pi, 60)
+        shapes = [np.array([[x0, y0], [x0 + 0.25 * dw, y0], [x0 + 0.25 * dw, y0 + 0.5 * dh], [x0, y0 + 0.5 * dh],
+                            [x0, y0]]),
+                  np.column_stack([x0 + 0.8 * dw + 0.15 * dw * np.cos(t), y0 + 0.5 * dh + 0.15 * dw * np.sin(t)]),
+                  np.array([[x0 + 0.3 * dw, y0 + 0.3 * dh], [x0 + 0.6 * dw, y0 + 0.5 * dh]]),
+                  np.array([[x0 + 0.56 * dw, y0 + 0.42 * dh], [x0 + 0.6 * dw, y0 + 0.5 * dh],
+                            [x0 + 0.55 * dw, y0 + 0.53 * dh]])]
+        shapes = [_densify(a, 2.0) + rng.normal(0, 0.5, (len(_densify(a, 2.0)), 2)) for a in shapes]
+        words_strokes_draw = shapes
+        allp = np.concatenate(shapes)
+        r = width / 2
+        drawn.append(np.array([allp[:, 0].min() - r, allp[:, 1].min() - r, allp[:, 0].max() + r,
+                               allp[:, 1].max() + r]))
+    else:
+        words_strokes_draw = []
+    if words_strokes or words_strokes_draw:
         strokes = [Stroke(np.asarray(p, np.float32), width=width) for ws in words_strokes for p in ws]
+        strokes += [Stroke(np.asarray(p, np.float32), width=width) for p in words_strokes_draw]
         cov = draw_strokes_mask(strokes, h, w)[..., None]
         img = img * (1 - cov) + ink * cov
         for ws in words_strokes:
@@ -251,9 +299,10 @@ def make_page(
     quads = []
     for x0, y0, x1, y1 in boxes:
         quads.append(to_photo.apply(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])))
+    dquads = [to_photo.apply(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])) for x0, y0, x1, y1 in drawn]
     return SynthPage(image=photo, word_quads=quads, texts=texts, page_corners=corners, page_size=(w, h),
                      page_to_photo=to_photo, rotation=rotation, page_word_boxes=boxes, line_of_word=lines,
-                     paper=paper)
+                     paper=paper, drawing_quads=dquads)
 
 
 # --- scoring helpers shared by tests and the benchmark report ------------------------------------------
