@@ -157,9 +157,13 @@ def collect(analysis, workdir: Path) -> list[tuple[str, str, str]]:
                  f"{'LICENSE.txt' if py else 'licence file not found on the build machine'}")
     for text in sorted((HERE / "licenses").glob("*.txt")):
         toc.append((f"licenses/Qt/{text.name}", str(text), "DATA"))
-    index.append("Qt 6 libraries and plugins (via PySide6-Essentials): LGPL-3.0-only; Qt/LGPL-3.0.txt, "
+    index.append("Qt 6 libraries and plugins (via PySide6-Essentials/-Addons): LGPL-3.0-only; Qt/LGPL-3.0.txt, "
                  "Qt/GPL-3.0.txt. Qt's source: https://download.qt.io/official_releases/qt/ ; replace the "
                  "Qt libraries in _internal/PySide6/Qt/lib to relink.")
+    index.append("ICU (libicu*.so, with Qt): ICU licence (MIT-style, Unicode, Inc.); Qt/ICU.txt")
+    index.append("FFmpeg (libav*.so, libsw*.so with Qt Multimedia, in PySide6/Qt/lib): LGPL-2.1-or-later; "
+                 "Qt/LGPL-2.1.txt; source: https://ffmpeg.org/download.html. OpenCV's own FFmpeg build is "
+                 "described in licenses/opencv-python-headless/LICENSE-3RD-PARTY.txt.")
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "INDEX.txt").write_text("\n".join(index) + "\n", encoding="utf-8")
     toc.append(("licenses/INDEX.txt", str(workdir / "INDEX.txt"), "DATA"))
