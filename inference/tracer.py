@@ -543,6 +543,12 @@ def _chains(g: _Graph, w: float, max_turn_deg: float) -> list[tuple[np.ndarray, 
                 continue
             partner[a] = b
             partner[b] = a
+        # no straight way on for two or more ends (an arrowhead's tip, a 'v' meeting a third line):
+        # the pen turned there, so join the widest-open pair as a cusp rather than end them all
+        for _c, a, b in pairs:
+            if a not in partner and b not in partner:
+                partner[a] = b
+                partner[b] = a
 
     used = [False] * len(edges)
     out: list[tuple[np.ndarray, bool, int]] = []

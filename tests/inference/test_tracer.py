@@ -252,3 +252,13 @@ def test_sharp_turns_are_cusps_of_one_stroke(width, name, poly):
         assert np.min(np.hypot(*(s - v).T)) <= 1.5 + 0.15 * width, (name, v)
     f = covers([s], m, width)
     assert f.precision >= 0.98 and f.recall >= 0.98
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_arrow_head_is_one_stroke_besides_the_shaft(width):
+    m = mask_of([[[10, 50], [90, 50]], [[75, 35], [90, 50], [75, 65]]], 100, 100, width)
+    strokes = trace_mask(m)
+    assert len(strokes) == 2
+    shaft, head = strokes
+    assert shaft[0, 0] < 15 and shaft[-1, 0] > 85 and np.ptp(shaft[:, 1]) <= 2
+    assert head[0, 1] < 40 and head[-1, 1] > 60 and head[:, 0].max() > 85  # top arm, tip, bottom arm
