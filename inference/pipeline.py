@@ -308,7 +308,30 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
 
 
 # --- drawings ----------------------------------------------------------------------------------------
-def _trace_drawings(image: np.ndarray, page_image, segmentation, words: Sequence[Word]) -> list[Stroke]:
+def _drawing_ink(mask: np.ndarray, pen: float, bbox, page_size: tuple[int, int]) -> tuple[np.ndarray, bool]:
+    """A drawing region's ink without specks, and True when it looks like background rather than a
+    drawing: it runs into two edges of the image (the table around a sheet that was not found), or it
+    is many small pieces rather than a few long lines (cloth, wood grain, paper texture)."""
+    w, h = page_size
+    x0, y0, x1, y1 = bbox
+    edges = (x0 <= 2) + (y0 <= 2) + (x1 >= w - 2) + (y1 >= h - 2)
+    if edges >= 2:
+        return np.zeros(mask.shape, bool), True
+    n, lab, st, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    side = np.maximum(st[1:, cv2.CC_STAT_WIDTH], st[1:, cv2.CC_STAT_HEIGHT])
+    area = st[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(n, bool)
+    keep[1:] = (side >= max(8.0, 4.0 * pen)) & (area >= 6.0 * pen * pen)
+    if not keep.any():
+        return np.zeros(mask.shape, bool), False
+    kept = area[keep[1:]]
+    # measured: sketches and diagrams <= 7 pieces per 1000 ink px with a median piece >= 150 px
+    texture = len(kept) * 1000.0 / kept.sum() > 8.0 and float(np.median(kept)) < 60.0
+    return keep[lab], texture
+
+
+def _trace_drawings(image: np.ndarray, page_image, segmentation, words: Sequence[Word],
+                    stats: Counter) -> list[Stroke]:
     """Ink outside every word box (diagrams, arrows, underlines; regions from inference.drawings)
     -> strokes in page px, each region styled with its own ink colour and width."""
     from .drawings import find_drawings
@@ -319,10 +342,10 @@ def _trace_drawings(image: np.ndarray, page_image, segmentation, words: Sequence
     for region in find_drawings(page_image, segmentation):
         x0, y0 = int(region.bbox[0]), int(region.bbox[1])
         mask = _drop_thin_runs(region.mask, pen_w)  # leftover bits of ruling are paper
-        n, lab, st, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-        big = np.zeros(n, bool)  # specks and dust are not drawn on purpose
-        big[1:] = np.maximum(st[1:, cv2.CC_STAT_WIDTH], st[1:, cv2.CC_STAT_HEIGHT]) >= max(6.0, 3 * pen_w)
-        mask = big[lab]
+        mask, texture = _drawing_ink(mask, pen_w, region.bbox, (image.shape[1], image.shape[0]))
+        if texture:
+            stats["texture"] += 1
+            continue
         if not mask.any():
             continue
         sub = image[y0:y0 + mask.shape[0], x0:x0 + mask.shape[1]]
@@ -425,7 +448,10 @@ def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = No
     drawings: list[Stroke] = []
     if config.drawings and config.layout in ("auto", "page"):
         _check(cancel)
-        drawings = _trace_drawings(image, page_image, segmentation, words)
+        drawings = _trace_drawings(image, page_image, segmentation, words, stats)
+        if stats["texture"]:
+            warnings.append(f"{stats['texture']} regions outside the words look like background texture "
+                            f"(table, cloth) rather than drawings and were not traced")
     t = lap("drawings", t)
     h, w = image.shape[:2]
     page_meta.update({
