@@ -478,10 +478,9 @@ def _reading_order(words) -> list:
 
 def _page_to_source(page_image, loaded) -> Transform:
     """Upright page pixels -> the file's own pixels (for exporters that go back to the photo)."""
-    to_orig = getattr(page_image, "to_original", None)
+    to_orig = getattr(page_image, "to_original", None)  # page px -> LoadedImage.original px
     if isinstance(to_orig, Transform):
-        # to_original maps page px -> the working image (the loaded image the page was found in)
-        return to_orig.then(loaded.to_source)
+        return to_orig.then(Transform.scale(1.0 / loaded.original_scale))
     return loaded.to_source
 
 

@@ -153,3 +153,12 @@ def test_a_model_that_writes_the_true_ink_is_kept_and_lands_on_the_page(tmp_path
     dist = np.min(np.linalg.norm(xy[:, None] - line[None], axis=2), axis=1)
     assert dist.max() <= 3.0
     assert np.linalg.norm(xy[0] - (zig[0] + 0.5)) <= 4 and np.linalg.norm(xy[-1] - (zig[-1] + 0.5)) <= 4
+
+
+def test_page_maps_back_to_the_source_photo(traced, small_page):
+    # the page was found in the photo as is (no sheet, no turn): page px are the photo's px
+    res, _ = traced
+    to_src = np.array(res.page.meta["to_source"])
+    pts = np.array([[10.0, 20.0, 1.0], [500.0, 200.0, 1.0]])
+    back = (to_src @ pts.T).T
+    np.testing.assert_allclose(back[:, :2] / back[:, 2:], pts[:, :2], atol=0.5)
