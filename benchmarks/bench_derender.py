@@ -1,10 +1,11 @@
 """Derender benchmark: words/s, end-to-end seconds and peak RSS, and the cost of an InkSight-size model.
 
-    .venv/bin/python -m benchmarks.bench_derender [--threads 2] [--words 48] [--steps 100] [--no-inksight]
+    .venv/bin/python -m benchmarks.bench_derender [--threads 2] [--words 48] [--steps 100] [--batch 32]
+        [--ours DIR] [--no-inksight] [--no-e2e]
 
-Prints one table. Everything runs on the CPU with ``--threads`` intra-op threads:
+Prints one table (plus the machine's load average: on a shared CPU, compare the CPU-time rows). Everything runs on the CPU with ``--threads`` intra-op threads:
 
-* **ours**: the installed model (resources/models); when none is installed, a random-weight stand-in of the
+* **ours**: ``--ours DIR``, else the installed model (resources/models); else a random-weight stand-in of the
   same architecture exported by ``training.export`` into ``cache/bench/ours`` (needs the train extra).
   Word crops come from a generated 150-word page. ``fixed N steps`` rows run the encoder plus exactly N
   decoder steps per word with the KV cache (the same work for every model, no early stop); ``Derenderer``
@@ -76,11 +77,13 @@ def word_crops(sp, spec, n: int):
 
 
 # --- our model ---------------------------------------------------------------------------------------
-def our_models(threads: int):
-    """(ModelSet, label): the installed model, or a random-weight stand-in exported into the cache."""
+def our_models(threads: int, directory: str | None = None):
+    """(ModelSet, label): ``directory``, else the installed model, else a random-weight stand-in."""
     from inference.errors import ModelError
     from inference.models import load_models, models_available
 
+    if directory:
+        return load_models(directory, threads=threads), f"model in {directory}"
     if models_available():
         try:
             return load_models(threads=threads), "installed model (resources/models)"
@@ -90,10 +93,9 @@ def our_models(threads: int):
     if not (d / "manifest.json").is_file():
         import torch
 
+        from inference.tokens import TokenSpec
         from training.export import export
         from training.model import Derender, ModelConfig
-
-        from inference.tokens import TokenSpec
 
         torch.manual_seed(0)
         export(Derender(ModelConfig(vocab=TokenSpec().vocab_size)).eval(), d)
@@ -384,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=100, help="decoder steps per word in the fixed-step rows")
     ap.add_argument("--inksight-words", type=int, default=3)
     ap.add_argument("--no-inksight", action="store_true")
+    ap.add_argument("--ours", metavar="DIR", help="benchmark the model in DIR (manifest.json + ONNX) as ours")
     ap.add_argument("--no-e2e", action="store_true")
     ap.add_argument("--e2e-child", help=argparse.SUPPRESS)
     ap.add_argument("--inksight-child", action="store_true", help=argparse.SUPPRESS)
@@ -400,8 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str]] = [("load average (1/5/15 min) at the start", f"{os.getloadavg()}")]
     sp = page_150()
     p150, p12, n_words = write_inputs(sp)
-    models, label = our_models(a.threads)
-    trained = label.startswith("installed")
+    models, label = our_models(a.threads, a.ours)
+    trained = not label.startswith("random")
     crops, texts = word_crops(sp, models.spec, a.words)
     print(f"# ours: {label}; {len(crops)} word crops; {a.threads} threads", file=sys.stderr)
     ours = bench_ours(models, crops, texts, a.steps, a.batch, natural=trained)
@@ -416,11 +419,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("ours: ink tokens per word (real decoding)",
                      f"{ours['tokens_per_word']:.0f} {ours['statuses']}"))
     if not a.no_e2e:
-        stand_in = None if trained else str(CACHE / "ours")
+        stand_in = a.ours or (None if trained else str(CACHE / "ours"))
         for name, path in ((f"generated page ({n_words} words)", p150), ("12-MP photo", p12)):
             for use_model in (False, True):
                 r = run_e2e(path, a.threads, use_model, stand_in)
-                mode = ("model" if trained else "stand-in model") if use_model else "tracer only"
+                mode = ("model" if trained else "random stand-in model") if use_model else "tracer only"
                 if "error" in r:
                     rows.append((f"end to end, {name}, {mode}", f"failed: {r['error']}"))
                     continue
