@@ -4,10 +4,13 @@
 :class:`PageResult`. It checks the cancel token between words and raises :class:`Cancelled`; nothing is
 written before the page is complete (the debug overlay, if asked for, is the last thing it does).
 
-Per word: the model's strokes (when a model is installed) are refined (snapped to the ink's centre line,
-simplified, resampled) and scored against the photo's ink mask; below ``fidelity_threshold`` the
-geometric tracer gets a go on the same mask, the better of the two is kept and the word is flagged for
-review. Without a model, every word comes from the tracer (a reported mode, not an error).
+Per word: the model's strokes (when a model is installed) must already lie near the photo's ink, are
+refined (repeated points dropped, drifted points snapped to the ink's centre line, simplified) and scored
+against the word's ink mask (rulings and neighbours removed); below ``fidelity_threshold``, or when the
+decoder stopped at the token cap or the repetition guard, the geometric tracer gets a go on the same mask,
+the better of the two is kept and a poor word is flagged for review. Times are synthetic. Without a model
+every word comes from the tracer (a reported mode, not an error). Ink outside the words becomes
+``Page.drawings`` (regions from :mod:`inference.drawings`; background texture is skipped and reported).
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class PipelineConfig:
             raise InputError(f"unknown layout {self.layout!r}; expected one of {', '.join(LAYOUTS)}")
         if not 0.0 <= float(self.fidelity_threshold) <= 1.0:
             raise InputError(f"fidelity_threshold must be within 0..1, got {self.fidelity_threshold}")
+        for name in ("threads", "max_words", "batch_size"):
+            if int(getattr(self, name)) < 1:
+                raise InputError(f"{name} must be at least 1, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
