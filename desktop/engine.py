@@ -4,6 +4,7 @@ edits and exports when the engine or its models are missing - it then says so in
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import replace
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from inference.errors import InkLiftError
 from inference.ink import Page, Word
-from inference.jobs import CancelToken
+from inference.jobs import CancelToken, Progress
 
 NOT_AVAILABLE = ("The conversion engine is not available in this build, so photos cannot be turned into ink "
                  "yet. You can still open InkML, draw, edit and export.")
@@ -27,21 +28,26 @@ def _pipeline():
 
 
 def engine_available() -> tuple[bool, str]:
+    """Whether the engine is installed, without importing it: importing inference.pipeline pulls in
+    OpenCV, onnxruntime and rapidocr (a second or more); the GUI process leaves that to the engine process."""
     try:
-        _pipeline()
-    except InkLiftError as e:
-        return False, str(e)
-    return True, ""
+        found = importlib.util.find_spec("inference.pipeline") is not None
+    except (ImportError, ValueError):
+        found = False
+    return (True, "") if found else (False, NOT_AVAILABLE)
 
 
 def convert_job(source: Any, layout: str = "auto", threads: int = 2):
     """A job factory (CancelToken -> generator) converting one page; returns PageResult."""
     from . import engine_process
 
-    pl = _pipeline()
-    pl.PipelineConfig(layout=layout, threads=threads)  # validate here: a bad setting is the user's message
+    ok, why = engine_available()
+    if not ok:
+        raise InkLiftError(why)
+
     def factory(token: CancelToken):
         if engine_process.use_thread():
+            pl = _pipeline()
             job = pl.run_page(source, pl.PipelineConfig(layout=layout, threads=threads), token)
         else:
             job = engine_process.engine().run(source, {"layout": layout, "threads": threads}, token)
@@ -71,26 +77,43 @@ def _crop(image: np.ndarray, word: Word) -> tuple[np.ndarray, float, float]:
     return image[cy0:cy1, cx0:cx1], float(cx0), float(cy0)
 
 
-def _word_from_crop(image: np.ndarray, word: Word, text: str | None, use_model: bool) -> Word:
-    pl = _pipeline()
+def word_job(image: np.ndarray, word: Word, text: str | None, use_model: bool):
+    """Job factory: derender one word again (``text`` guides the model; None keeps the word's text) or,
+    with ``use_model=False``, trace it. Runs in the engine process like a page; returns the new Word."""
+    from . import engine_process
+
+    ok, why = engine_available()
+    if not ok:
+        raise InkLiftError(why)
     crop, dx, dy = _crop(image, word)
-    out = pl.derender_word_image(crop, text or None, pl.PipelineConfig(layout="word", use_model=use_model))
-    off = np.array([dx, dy], np.float32)
-    strokes = tuple(s.mapped(lambda xy: xy + off) for s in out.strokes)
-    if not strokes:
-        raise InkLiftError("No ink was found in this word's box.")
-    return replace(word, strokes=strokes, text=word.text if text is None else text, source=out.source,
-                   fidelity=out.fidelity, needs_review=False, reviewed=False)
+    crop = np.ascontiguousarray(crop)
+
+    def factory(token: CancelToken):
+        yield Progress("word", 0, 1, "Converting the word")
+        if engine_process.use_thread():
+            pl = _pipeline()
+            out = pl.derender_word_image(crop, text or None, pl.PipelineConfig(layout="word", use_model=use_model))
+        else:
+            out = yield from engine_process.engine().run(crop, {"text": text or None, "use_model": use_model},
+                                                         token, kind="word")
+        off = np.array([dx, dy], np.float32)
+        strokes = tuple(s.mapped(lambda xy: xy + off) for s in out.strokes)
+        if not strokes:
+            raise InkLiftError("No ink was found in this word's box.")
+        return replace(word, strokes=strokes, text=word.text if text is None else text, source=out.source,
+                       fidelity=out.fidelity, needs_review=False, reviewed=False)
+
+    return factory
 
 
-def rederender_word(image: np.ndarray, word: Word, text: str) -> Word:
-    """Derender one word again, guided by ``text`` (on the caller's thread: one word takes a moment)."""
-    return _word_from_crop(image, word, text, use_model=True)
+def rederender_word(image: np.ndarray, word: Word, text: str):
+    """Job factory: derender one word again, guided by ``text``."""
+    return word_job(image, word, text, use_model=True)
 
 
-def traced_word(image: np.ndarray, word: Word) -> Word:
-    """The geometric tracer's version of one word (the pipeline with the model switched off)."""
-    return _word_from_crop(image, word, None, use_model=False)
+def traced_word(image: np.ndarray, word: Word):
+    """Job factory: the geometric tracer's version of one word (the pipeline with the model off)."""
+    return word_job(image, word, None, use_model=False)
 
 
 def empty_page_like(image: np.ndarray) -> Page:

@@ -41,6 +41,12 @@ def pack_result(result: Any) -> tuple:
             np.ascontiguousarray(result.image), tuple(result.warnings), dict(result.timings))
 
 
+def _frozen(word: Any) -> Any:
+    for s in getattr(word, "strokes", ()):
+        s.points.setflags(write=False)
+    return word
+
+
 def unpack_result(packed: tuple) -> Any:
     from inference.ink import Page, Quad, Stroke, Word
     from inference.pipeline import PageResult
@@ -68,16 +74,16 @@ def _child_main(conn, cancel_id) -> None:
     except OSError:
         pass
     from inference.jobs import run_job
-    from inference.pipeline import PipelineConfig, run_page
+    from inference.pipeline import PipelineConfig, derender_word_image, run_page
 
     while True:
         try:
             msg = conn.recv()
         except (EOFError, OSError):
             return
-        if msg[0] != "convert":
+        if msg[0] not in ("convert", "word"):
             return
-        _, job_id, source, kwargs = msg
+        kind, job_id, source, kwargs = msg
         token, stop = CancelToken(), threading.Event()
 
         def watch(job_id=job_id, token=token, stop=stop) -> None:
@@ -89,24 +95,28 @@ def _child_main(conn, cancel_id) -> None:
         threading.Thread(target=watch, daemon=True).start()
         last = [0.0]
 
-        def progress(p: Progress, last=last) -> None:
+        def progress(p: Progress, last=last, job_id=job_id) -> None:
             now = time.monotonic()
             if now - last[0] >= _PROGRESS_INTERVAL_S or p.done >= p.total:
                 last[0] = now
-                conn.send(("progress", p))
+                conn.send(("progress", job_id, p))
 
         try:
+            if kind == "word":  # one word crop -> Word (small: pickled as it is)
+                text = kwargs.pop("text", None)
+                conn.send(("done", job_id, derender_word_image(source, text, PipelineConfig(layout="word", **kwargs))))
+                continue
             result = run_job(run_page(source, PipelineConfig(**kwargs), token), progress, token)
-            conn.send(("done", pack_result(result)))
+            conn.send(("done", job_id, pack_result(result)))
         except Cancelled:
-            conn.send(("cancelled",))
+            conn.send(("cancelled", job_id))
         except InkLiftError as e:
-            conn.send(("error", str(e)))
+            conn.send(("error", job_id, str(e)))
         except MemoryError:
-            conn.send(("error", "Not enough memory for this page."))
+            conn.send(("error", job_id, "Not enough memory for this page."))
         except Exception as e:  # noqa: BLE001 - reported to the GUI as a message, logged here
             traceback.print_exc()
-            conn.send(("error", f"Unexpected error in the engine ({type(e).__name__}): {e}"))
+            conn.send(("error", job_id, f"Unexpected error in the engine ({type(e).__name__}): {e}"))
         finally:
             stop.set()
 
@@ -146,12 +156,14 @@ class EngineProcess:
                 self.proc.join(2)
         self.proc, self.conn = None, None
 
-    def run(self, source: Any, config: dict, token: CancelToken) -> Generator[Progress, None, Any]:
-        """Job: convert ``source`` in the child; yields its Progress, returns its PageResult."""
+    def run(self, source: Any, config: dict, token: CancelToken, kind: str = "convert"
+            ) -> Generator[Progress, None, Any]:
+        """Job: convert ``source`` in the child; yields its Progress, returns its PageResult.
+        ``kind="word"``: derender one word crop (config: text, use_model), returns a Word."""
         with self.lock:
             job_id, self._next = self._next, self._next + 1
             self._ensure()
-            self.conn.send(("convert", job_id, source, dict(config)))
+            self.conn.send((kind, job_id, source, dict(config)))
             cancelled_at = None
             while True:
                 if token.cancelled and cancelled_at is None:
@@ -171,15 +183,21 @@ class EngineProcess:
                     else:
                         continue
                 kind = msg[0]
+                if kind != "lost" and msg[1] != job_id:
+                    continue  # the late answer of an earlier job this side stopped waiting for
                 if kind == "progress":
                     if cancelled_at is None:
-                        yield msg[1]
+                        try:
+                            yield msg[2]
+                        except GeneratorExit:  # the caller stopped (cancelled): make the child stop too
+                            self.cancel_id.value = job_id
+                            raise
                 elif kind == "done":
-                    return unpack_result(msg[1])
+                    return unpack_result(msg[2]) if isinstance(msg[2], tuple) else _frozen(msg[2])
                 elif kind == "cancelled":
                     raise Cancelled("cancelled")
                 elif kind == "error":
-                    raise InkLiftError(msg[1])
+                    raise InkLiftError(msg[2])
                 else:
                     code = self.proc.exitcode if self.proc is not None else None
                     self._restart()

@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.review_dock = rdock
         rdock.hide()
 
-        self.progress = ProgressWidget([self.convert_jobs, self.io_jobs])
+        self.progress = ProgressWidget([self.convert_jobs, self.io_jobs, self.review.jobs])
         self.statusBar().addPermanentWidget(self.progress)
         self.zoom_label = QLabel("")
         self.statusBar().addPermanentWidget(self.zoom_label)
@@ -781,10 +781,10 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             e.ignore()
             return
-        self.convert_jobs.cancel()
-        self.io_jobs.cancel()
-        self.convert_jobs.wait(3000)
-        self.io_jobs.wait(3000)
+        for jm in (self.convert_jobs, self.io_jobs, self.review.jobs, self.pages.thumbs):
+            jm.cancel()
+        for jm in (self.convert_jobs, self.io_jobs, self.review.jobs, self.pages.thumbs):
+            jm.wait(3000)
         self.autosaver.timer.stop()
         self.autosaver.remove()
         e.accept()

@@ -22,6 +22,7 @@ from inference.ink import Word
 
 from . import edits, engine
 from .canvas import InkView
+from .jobs import JobManager
 
 
 def review_order(words: tuple[Word, ...]) -> list[int]:
@@ -35,6 +36,7 @@ def review_order(words: tuple[Word, ...]) -> list[int]:
 
 class ReviewPanel(QWidget):
     error = Signal(str)
+    wordJobFinished = Signal(str)  # "done" | "failed" | "dropped"
 
     def __init__(self, view: InkView, parent=None) -> None:
         super().__init__(parent)
@@ -68,6 +70,7 @@ class ReviewPanel(QWidget):
         lay.addWidget(self.list, 1)
         lay.addLayout(row1)
         lay.addLayout(row2)
+        self.jobs = JobManager(self, threads=1)
         self._order: list[int] = []
         self._focus: int | None = None  # word index shown in the editor
         view.doc.pageChanged.connect(self._on_page_changed)
@@ -156,15 +159,38 @@ class ReviewPanel(QWidget):
         self.view.commit(edits.set_word_text(ink, i, self.text.text()), "Edit word text")
 
     def _replace_word(self, make, what: str) -> None:
+        """Run a per-word engine job in the background; apply its result as one undo step if the page has
+        not changed meanwhile (otherwise the result is stale and dropped)."""
         i, ink, page = self._focus, self.view.ink, self.view.page
         if i is None or ink is None or page is None or page.image is None:
             return
         try:
-            new_word = make(page.image, ink.words[i])
+            factory = make(page.image, ink.words[i])
         except InkLiftError as e:
             self.error.emit(str(e))
             return
-        self.view.commit(edits.set_word(ink, i, new_word), what)
+        page_id = page.id
+
+        def done(new_word) -> None:
+            cur = self.view.doc.page(page_id)
+            if cur is None or cur.ink is not ink:
+                self.error.emit("The page changed while the word was being converted; try again.")
+                self.wordJobFinished.emit("dropped")
+                return
+            if self.view.page_id == page_id:
+                self.view.commit(edits.set_word(ink, i, new_word), what)
+            else:
+                from .commands import SetPageCommand
+
+                self.view.doc.undo_stack.push(SetPageCommand(self.view.doc, page_id,
+                                                             edits.set_word(ink, i, new_word), what))
+            self.wordJobFinished.emit("done")
+
+        def failed(msg: str) -> None:
+            self.error.emit(msg)
+            self.wordJobFinished.emit("failed")
+
+        self.jobs.start("word", factory, done, what, on_error=failed)
 
     def rederender(self) -> None:
         text = self.text.text()

@@ -84,8 +84,7 @@ class Settings:
         return str(v)
 
     def set(self, key: str, value) -> None:
-        self.q.setValue(key, value)
-        self.q.sync()
+        self.q.setValue(key, value)  # QSettings writes back on its own, off the hot path
 
     def add_recent(self, path: str) -> list[str]:
         path = str(Path(path).resolve())
@@ -106,7 +105,7 @@ class SettingsDialog(QDialog):
         self.threads = QSpinBox(minimum=1, maximum=max(1, os.cpu_count() or 1))
         self.threads.setValue(min(settings.get("threads"), self.threads.maximum()))
         self.layout_mode = QComboBox()
-        self.layout_mode.addItems(["auto", "lines", "words", "single"])
+        self.layout_mode.addItems(["auto", "page", "line", "word"])  # inference.pipeline.LAYOUTS
         self.layout_mode.setCurrentText(settings.get("layout"))
         self.color_mode = QComboBox()
         self.color_mode.addItem("Ink colour", "ink")

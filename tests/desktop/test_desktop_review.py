@@ -59,7 +59,7 @@ def test_edit_text_is_one_step(win):
     assert win.view.ink.words[1].text == "beta"
 
 
-def test_rederender_and_traced_with_the_engine(win, tmp_path, messages):
+def test_rederender_and_traced_with_the_engine(win, qtbot, tmp_path, messages):
     pytest.importorskip("inference.pipeline", reason="inference.pipeline is not in this checkout yet")
     photo = handwriting_photo(tmp_path / "w.png", words=("ink",))
     img = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
@@ -70,15 +70,17 @@ def test_rederender_and_traced_with_the_engine(win, tmp_path, messages):
                 confidence=0.3)
     panel = _open(win, Page(w, h, (word,)), img)
     panel.list.setCurrentRow(0)
-    panel.traced_button.click()
-    assert not messages, messages
+    with qtbot.waitSignal(panel.wordJobFinished, timeout=60000) as sig:
+        panel.traced_button.click()  # runs in the engine process; the window stays live
+    assert sig.args == ["done"] and not messages, messages
     traced = win.view.ink.words[0]
     assert traced.source == InkSource.TRACER and traced.strokes and traced.text == "ink"
     x0, y0, x1, y1 = traced.bounds()
     assert x0 >= 0 and x1 <= w and y0 >= 0 and y1 <= h  # strokes are back in page coordinates
     panel.text.setText("ink")
-    panel.rederender_button.click()
-    assert not messages, messages
+    with qtbot.waitSignal(panel.wordJobFinished, timeout=60000) as sig:
+        panel.rederender_button.click()
+    assert sig.args == ["done"] and not messages, messages
     assert win.view.ink.words[0].strokes
     assert win.doc.undo_stack.count() == 2
     win.doc.undo_stack.undo()
