@@ -68,13 +68,17 @@ def width_from_distance(dist: np.ndarray, skeleton: np.ndarray) -> float | None:
 
 
 def estimate_width(mask: np.ndarray, skeleton: np.ndarray | None = None) -> float:
-    """Stroke width (px) of the ink in a boolean mask; ``DEFAULT_WIDTH`` when there is no ink."""
+    """Stroke width (px) of the ink in a boolean mask; ``DEFAULT_WIDTH`` when there is no ink.
+
+    Pin holes are filled first (``tracer.fill_pinholes``) unless a ``skeleton`` of the mask is given.
+    """
     mask = np.asarray(mask, bool)
     if not mask.any():
         return DEFAULT_WIDTH
     if skeleton is None:
-        from .tracer import thin  # local import: tracer imports this module
+        from .tracer import fill_pinholes, thin  # local import: tracer imports this module
 
+        mask = fill_pinholes(mask)
         skeleton = thin(mask)
     w = width_from_distance(ink_distance(mask), skeleton)
     return DEFAULT_WIDTH if w is None else w
@@ -113,10 +117,12 @@ def estimate_style(image_rgb: np.ndarray, ink_mask: np.ndarray, skeleton: np.nda
     mask = np.asarray(ink_mask, bool)
     if not mask.any():
         return InkStyle()
-    dist = ink_distance(mask)
     if skeleton is None:
-        from .tracer import thin
+        from .tracer import fill_pinholes, thin
 
+        mask = fill_pinholes(mask)  # a felt pen's patchy fill would read as a hairline
         skeleton = thin(mask)
+    dist = ink_distance(mask)
     w = width_from_distance(dist, skeleton)
-    return InkStyle(color=estimate_color(image_rgb, mask, dist), width_px=DEFAULT_WIDTH if w is None else w)
+    color = estimate_color(image_rgb, np.asarray(ink_mask, bool), dist)  # the photo's own ink pixels only
+    return InkStyle(color=color, width_px=DEFAULT_WIDTH if w is None else w)

@@ -134,6 +134,38 @@ def _remove_staircases(skel: np.ndarray) -> None:
 # mask cleaning
 
 
+def fill_pinholes(mask: np.ndarray) -> np.ndarray:
+    """Fill holes that are tiny next to the ink around them (a felt pen's patchy fill, glare specks):
+    area < (t / 2)^2 where t is the ink's thickness from the hole to the outer edge. Needs no pen
+    width, so it runs before the width is measured (perforated ink reads as a hairline otherwise); a
+    letter's loop, even a slit, is larger than that next to its pen-wide ring.
+    """
+    m = np.asarray(mask, bool).astype(np.uint8)
+    if not m.any():
+        return m > 0
+    inv = (m == 0).astype(np.uint8)
+    _n, lab, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=8)
+    hh, ww = m.shape
+    x, y, bw, bh, area = (stats[1:, k] for k in range(5))
+    inner = (x > 0) & (y > 0) & (x + bw < ww) & (y + bh < hh)
+    cand = np.nonzero(inner & (area <= 400))[0] + 1
+    if len(cand) == 0:
+        return m > 0
+    outside = np.concatenate([[False], ~inner])
+    filled = (~outside[lab]).astype(np.uint8)
+    d_out = cv2.distanceTransform(np.pad(filled, 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+    k3 = np.ones((3, 3), np.uint8)
+    for i in cand:
+        x0, y0 = max(0, stats[i, 0] - 1), max(0, stats[i, 1] - 1)
+        x1, y1 = min(ww, stats[i, 0] + stats[i, 2] + 1), min(hh, stats[i, 1] + stats[i, 3] + 1)
+        hole = (lab[y0:y1, x0:x1] == i).astype(np.uint8)
+        rim = (cv2.dilate(hole, k3) > 0) & (m[y0:y1, x0:x1] > 0)
+        t = d_out[y0:y1, x0:x1][rim]
+        if t.size and stats[i, 4] < (0.5 * float(np.percentile(t, 20))) ** 2:
+            m[y0:y1, x0:x1][hole > 0] = 1
+    return m > 0
+
+
 def clean_mask(mask: np.ndarray, stroke_width: float) -> np.ndarray:
     """Drop specks and fill pin holes that would become spurs and tiny loops in the centre line."""
     m = np.asarray(mask, bool).astype(np.uint8)
@@ -959,6 +991,7 @@ def trace_mask(
         raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
     if not mask.any():
         return []
+    mask = fill_pinholes(mask)
     raw_skel = None
     if stroke_width:
         w = float(stroke_width)

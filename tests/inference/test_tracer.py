@@ -262,3 +262,19 @@ def test_arrow_head_is_one_stroke_besides_the_shaft(width):
     shaft, head = strokes
     assert shaft[0, 0] < 15 and shaft[-1, 0] > 85 and np.ptp(shaft[:, 1]) <= 2
     assert head[0, 1] < 40 and head[-1, 1] > 60 and head[:, 0].max() > 85  # top arm, tip, bottom arm
+
+
+def test_patchy_felt_pen_ink_is_still_one_thick_stroke():
+    """Pin holes inside thick ink (a marker's patchy fill) must not read as a hairline mesh."""
+    from inference.style import estimate_width
+
+    m = mask_of([[[20, 40], [100, 60], [180, 40]]], 90, 200, 14)
+    rng = np.random.default_rng(0)
+    core = np.argwhere(mask_of([[[20, 40], [100, 60], [180, 40]]], 90, 200, 6))
+    for r, c in core[rng.choice(len(core), 25, replace=False)]:
+        m[r:r + rng.integers(1, 3), c:c + rng.integers(1, 3)] = False
+    assert abs(estimate_width(m) - 14) <= 2
+    strokes = trace_mask(m)
+    assert len(strokes) == 1
+    f = covers(strokes, m, 14)
+    assert f.precision >= 0.97 and f.recall >= 0.97
