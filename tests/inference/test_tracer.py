@@ -278,3 +278,38 @@ def test_patchy_felt_pen_ink_is_still_one_thick_stroke():
     assert len(strokes) == 1
     f = covers(strokes, m, 14)
     assert f.precision >= 0.97 and f.recall >= 0.97
+
+
+def test_any_mask_traces_to_finite_points_on_the_ink():
+    """Noise, blobs, rings, bars, single pixels: no crash, and every point lies on or beside the ink."""
+    import cv2
+
+    from inference.style import ink_distance
+
+    rng = np.random.default_rng(7)
+    for k in range(60):
+        h, w = (int(v) for v in rng.integers(1, 70, 2))
+        kind = k % 4
+        if kind == 0:
+            m = rng.random((h, w)) < rng.uniform(0.05, 0.95)
+        elif kind == 1:
+            m = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), 2) > 0.5
+        elif kind == 2:
+            m8 = np.zeros((h, w), np.uint8)
+            for _ in range(4):
+                cv2.circle(m8, (int(rng.integers(0, w)), int(rng.integers(0, h))), int(rng.integers(1, 15)), 1,
+                           int(rng.integers(-1, 4)))
+            m = m8 > 0
+        else:
+            m = np.ones((h, w), bool)
+        strokes = trace_mask(m)
+        if not m.any():
+            assert strokes == []
+            continue
+        assert strokes, k
+        # distance from each point to the nearest ink pixel centre
+        to_ink = ink_distance(~m) if (~m).any() else np.zeros(m.shape)
+        for s in strokes:
+            assert s.dtype == np.float32 and s.ndim == 2 and s.shape[1] == 2 and np.isfinite(s).all()
+            c = np.clip(np.floor(s).astype(int), 0, [w - 1, h - 1])
+            assert (to_ink[c[:, 1], c[:, 0]] <= 1.5).all(), k
