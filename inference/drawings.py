@@ -1,7 +1,7 @@
 """Drawings: ink that no word box covers (diagrams, arrows, sketches, underlines) as regions to trace.
 
-The page's ink mask minus the (slightly grown) word boxes, cleaned of specks and of the paper's own
-ruling (long, thin, straight lines across much of the page), grouped into regions by proximity.
+The page's ink mask (already without the paper's ruling, see segment.page_ink_mask) minus the
+(slightly grown) word boxes, cleaned of specks and hairlines, grouped into regions by proximity.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from .page import PageImage
-from .segment import Segmentation, ink_mask_from_darkness, remove_long_lines
+from .segment import Segmentation, page_ink_mask
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,7 +29,7 @@ def find_drawings(
     grow_px: float | None = None,
 ) -> list[DrawingRegion]:
     """Regions of uncovered ink, largest first."""
-    ink = seg.ink if seg.ink is not None else ink_mask_from_darkness(page.normalized)
+    ink = seg.ink if seg.ink is not None else page_ink_mask(page)
     h, w = ink.shape
     if not ink.any():
         return []
@@ -42,7 +42,6 @@ def find_drawings(
         q = c + (wb.quad - c) * 1.0 + np.sign(wb.quad - c) * grow
         cv2.fillPoly(covered, [np.round(q - 0.5).astype(np.int32)], 1)
     rest = ink & (covered == 0)
-    rest = _remove_ruling(rest)
     if not rest.any():
         return []
     # group nearby strokes of one sketch: dilate by about a word height before labelling
@@ -65,9 +64,3 @@ def find_drawings(
                                  mask=rest[y0:y1, x0:x1] & (lab[y0:y1, x0:x1] == i), ink_pixels=cnt))
     out.sort(key=lambda d: -d.ink_pixels)
     return out
-
-
-def _remove_ruling(mask: np.ndarray) -> np.ndarray:
-    """Ruled or grid paper printed dark enough to count as ink: straight lines longer than a tenth of
-    the page side (as for word boxes; a hand-drawn line is rarely that straight and that long)."""
-    return remove_long_lines(mask, 0.1)

@@ -280,7 +280,7 @@ def prepare_page(
     norm = ink_darkness(page, work_side=_BG_SIDE)
     if quad is not None:
         # the sheet's edge (and a sliver of table where a corner is off by a pixel) is not ink
-        b = max(2, round(0.004 * max(norm.shape)))
+        b = max(2, round(0.01 * max(norm.shape)))
         norm[:b] = 0
         norm[-b:] = 0
         norm[:, :b] = 0

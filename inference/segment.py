@@ -65,24 +65,74 @@ def ink_mask_from_darkness(dark: np.ndarray) -> np.ndarray:
     return u8 > max(thr, 40)
 
 
-def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1) -> np.ndarray:
-    """The mask without straight horizontal/vertical runs longer than ``min_frac`` of the page side:
-    ruled, grid and margin lines printed dark enough to pass as ink (grey ruling cannot be told from
-    pencil by colour). Faint ruling breaks up in the mask, so short breaks along a line are bridged
-    before measuring it. Handwriting crossing a line loses only the line's own pixels."""
+RULING_MAX_DARKNESS = 0.12  # brighter than this in the brightest channel: coloured ruling, not a pen
+
+
+def page_ink_mask(page: PageImage) -> np.ndarray:
+    """Bool ink mask of the page without ruling (for word boxes, drawings and the tracer).
+
+    Blue or red ruling is dark only in its darkest channel, so inkmask's coloured-pen rule takes it for
+    ink, and grey ruling is ink by any colour rule. Long straight lines go (remove_long_lines); along
+    them, the short pieces between words go too when they are nearly paper-bright in their brightest
+    channel (coloured ruling) or straight.
+    """
+    ink = ink_mask_from_darkness(page.normalized)
+    if not ink.any():
+        return ink
+    light = None
+    if page.image.ndim == 3:
+        light = page.image.max(axis=2) >= 255.0 * (1.0 - RULING_MAX_DARKNESS)
+    return remove_long_lines(ink, 0.1, light)
+
+
+def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray | None = None) -> np.ndarray:
+    """The mask without ruled, grid and margin lines that pass as ink (grey ruling cannot be told from
+    pencil by colour, and blue ruling is as dark as a blue pen in its darkest channel).
+
+    Straight horizontal/vertical runs longer than ``min_frac`` of the page side are ruling (short breaks
+    along a faint line are bridged first). Where words interrupt a ruled line the pieces between them
+    are short, so each long piece is extended along its own direction across the page, and straight
+    runs inside that band go too (only ``light`` pixels, if given: coloured ruling is paper-bright in
+    the brightest channel). Handwriting crossing a line keeps its strokes.
+    """
     h, w = mask.shape
     m8 = mask.astype(np.uint8)
-    lines = np.zeros_like(m8)
+    remove = np.zeros_like(m8)
     for horizontal in (True, False):
-        length = max(15, int((w if horizontal else h) * min_frac))
+        side = w if horizontal else h
+        length = max(15, int(side * min_frac))
         bridge = (9, 1) if horizontal else (1, 9)
         along = (length, 1) if horizontal else (1, length)
         closed = cv2.morphologyEx(m8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
-        lines |= cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
-    if not lines.any():
+        lines = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        if not lines.any():
+            continue
+        band = np.zeros_like(m8)
+        n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+        for i in range(1, min(n, 400)):
+            x, y, bw, bh, area = stats[i]
+            extent = bw if horizontal else bh
+            thick = max(1, area // max(extent, 1))
+            ys, xs = np.nonzero(lab[y:y + bh, x:x + bw] == i)
+            a, b = (xs + x, ys + y) if horizontal else (ys + y, xs + x)  # along, across
+            if len(a) < 2 or np.ptp(a) == 0:
+                continue
+            slope, icpt = np.polyfit(a, b, 1)
+            a0, a1 = 0, side - 1
+            p0, p1 = (a0, slope * a0 + icpt), (a1, slope * a1 + icpt)
+            if not horizontal:
+                p0, p1 = p0[::-1], p1[::-1]
+            q0, q1 = np.rint(p0).astype(int), np.rint(p1).astype(int)
+            cv2.line(band, (int(q0[0]), int(q0[1])), (int(q1[0]), int(q1[1])), 1, int(thick) + 4)
+        short = (11, 1) if horizontal else (1, 11)
+        straight = cv2.morphologyEx(m8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, short))
+        if light is not None:
+            straight &= light.astype(np.uint8)
+        remove |= lines | (band & straight)
+    if not remove.any():
         return mask
-    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    return mask & (lines == 0)
+    remove = cv2.dilate(remove, np.ones((3, 3), np.uint8))
+    return mask & (remove == 0)
 
 
 def _crop_transform(quad: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -167,7 +217,7 @@ class Segmenter:
             quads = page.text_lines
         else:
             quads, _ = self.detect(img)
-        ink = ink_mask_from_darkness(page.normalized)
+        ink = page_ink_mask(page)
         if len(quads) == 0:
             return Segmentation(words=[], lines=[], ink=ink)
 
@@ -188,7 +238,7 @@ class Segmenter:
             words = _word_slots(text, winfo, width)
             raw_lines.append((q, text, score, words))
         order = _reading_order([r[0] for r in raw_lines])
-        word_ink = remove_long_lines(ink).astype(np.uint8)
+        word_ink = ink.astype(np.uint8)
 
         words_out: list[WordBox] = []
         lines_out: list[TextLine] = []
