@@ -19,14 +19,6 @@ pytest.importorskip("HersheyFonts", reason="hershey-fonts (dev extra) makes the 
 render = pytest.importorskip("training.render", reason="training.render (the word renderer) is missing")
 
 
-def _importable(module):
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
 def _available(names):
     ok, _ = load_systems(names)
     if not ok:
@@ -80,8 +72,9 @@ def _write_real_set(root):
 
 
 def test_real_suite_end_to_end_and_readme(tmp_path):
-    # InkLift through run_page when the engine is there, else the tracer baseline: one system keeps it quick
-    names = _available(["inklift"]) if _importable("inference.pipeline") else _available(["tracer"])
+    # the tracer baseline carries the sanity checks; InkLift (run_page) runs along when present, and must
+    # produce a well-formed record (its quality is the suite's output, not this test's business)
+    names = _available(["tracer", "inklift"])
     root = tmp_path / "real"
     _write_real_set(root)
     out = tmp_path / "eval"
@@ -100,9 +93,14 @@ def test_real_suite_end_to_end_and_readme(tmp_path):
     ref = summ[("photo (OCR reference)", "all")]
     assert ref["read_images"] == 2
     assert ref["cer"] < 0.5  # PP-OCR reads a clean rendering of a plain font
-    tr = summ[(names[0], "all")]
-    assert tr["failures"] == 0 and tr["ink_precision"] > 0.7 and tr["ink_recall"] > 0.7
-    assert math.isfinite(tr["cer"])
+    if "tracer" in names:
+        tr = summ[("tracer", "all")]
+        assert tr["failures"] == 0 and tr["ink_precision"] > 0.7 and tr["ink_recall"] > 0.7
+        # the readback must actually read: clean renderings of a plain font come back mostly right
+        assert tr["cer"] < 0.6
+        assert all(r["ocr"] for r in rep["items"] if r["system"] in ("tracer", "photo (OCR reference)"))
+    for n in names:
+        assert summ[(n, "all")]["images"] == 2 and math.isfinite(summ[(n, "all")]["cer"])
 
     # README regeneration touches only the text between the markers
     readme = tmp_path / "README.md"

@@ -88,7 +88,7 @@ class Reader:
     def __init__(self) -> None:
         self._engine = None
 
-    def read(self, image_rgb: np.ndarray) -> str:
+    def _run(self, image_rgb: np.ndarray, **kw):
         if self._engine is None:
             from rapidocr import RapidOCR
 
@@ -99,9 +99,21 @@ class Reader:
         border = [int(v) for v in np.median(img.reshape(-1, 3), axis=0)]
         bgr = cv2.copyMakeBorder(cv2.cvtColor(img[..., :3], cv2.COLOR_RGB2BGR), _PAD, _PAD, _PAD, _PAD,
                                  cv2.BORDER_CONSTANT, value=border[::-1])
-        res = self._engine(bgr)
+        return self._engine(bgr, **kw)
+
+    def read(self, image_rgb: np.ndarray) -> str:
+        # explicit flags: rapidocr remembers the last call's use_* switches (detect() turns recognition off)
+        res = self._run(image_rgb, use_det=True, use_cls=False, use_rec=True)
         txts = getattr(res, "txts", None)
         if not txts:
             return ""
         order = reading_order(np.asarray(res.boxes, np.float64))
         return " ".join(txts[i] for i in order)
+
+    def detect(self, image_rgb: np.ndarray) -> np.ndarray:
+        """Text line boxes (k, 4, 2) in the image's pixel coordinates (detector only)."""
+        res = self._run(image_rgb, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(res, "boxes", None)
+        if boxes is None or len(boxes) == 0:
+            return np.zeros((0, 4, 2))
+        return np.asarray(boxes, np.float64) - _PAD
