@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
     conversionFinished = Signal(str, str)  # page id, outcome ("done", "failed", "cancelled", "dropped")
     exportFinished = Signal(str, object)  # outcome, written paths or message
     importFinished = Signal(int)  # pages added
+    saveFinished = Signal(str)  # "done" | "failed"
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -177,8 +178,9 @@ class MainWindow(QMainWindow):
         self.a_open = self._act("&Open…", self.open_dialog, K.Open, "Open photos, InkML files or a project")
         self.a_paste = self._act("&Paste Image", self.paste, K.Paste, "Add the image on the clipboard as a page")
         self.a_camera = self._act("Take &Photo…", self.camera, "Ctrl+Shift+C", "Capture a page with a camera")
-        self.a_save = self._act("&Save", self.save, K.Save, "Save the project")
-        self.a_save_as = self._act("Save &As…", self.save_as, K.SaveAs, "Save the project under a new name")
+        self.a_save = self._act("&Save", lambda: self.save(wait=False), K.Save, "Save the project")
+        self.a_save_as = self._act("Save &As…", lambda: self.save_as(wait=False), K.SaveAs,
+                                   "Save the project under a new name")
         self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp or PNG")
         self.a_settings = self._act("Se&ttings…", self.settings_dialog, K.Preferences, "Preferences")
         self.a_quit = self._act("&Quit", self.close, K.Quit, "Quit InkLift")
@@ -632,7 +634,7 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if r == QMessageBox.StandardButton.Save:
-            return self.save()
+            return self.save(wait=True)
         return r == QMessageBox.StandardButton.Discard
 
     def new_document(self) -> None:
@@ -662,12 +664,13 @@ class MainWindow(QMainWindow):
         self._update_actions()
         return True
 
-    def save(self) -> bool:
+    def save(self, wait: bool = False) -> bool:
+        """File > Save. In the background unless ``wait`` (closing the window waits for it)."""
         if not self.doc.path:
-            return self.save_as()
-        return self.save_to(self.doc.path)
+            return self.save_as(wait)
+        return self.save_to(self.doc.path, wait)
 
-    def save_as(self) -> bool:
+    def save_as(self, wait: bool = False) -> bool:
         start = self.doc.path or str(Path(QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation)) / f"Notes{SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self, "Save notebook", start, f"InkLift project (*{SUFFIX})")
@@ -675,25 +678,43 @@ class MainWindow(QMainWindow):
             return False
         if not path.endswith(SUFFIX):
             path += SUFFIX
-        return self.save_to(path)
+        return self.save_to(path, wait)
 
-    def save_to(self, path: str) -> bool:
-        """Save synchronously (the user waits for "saved" anyway; a project is a few MB of zip)."""
-        from inference.jobs import run_job
-
+    def save_to(self, path: str, wait: bool = True) -> bool:
+        """Write the project. The snapshot is taken now; if the user edits while a background save runs,
+        the document stays marked modified (the file holds the state from when Save was chosen)."""
         records = [page_to_record(p) for p in self.doc.pages]
         current = max(0, self.doc.index_of(self.view.page_id or ""))
+        index = self.doc.undo_stack.index()
+
+        def saved(_result=None) -> None:
+            if self.doc.undo_stack.index() == index:
+                self.doc.mark_saved(path)
+            else:
+                self.doc.set_path(path)
+            self.settings.add_recent(path)
+            self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+            self.saveFinished.emit("done")
+
+        def failed(msg: str) -> None:
+            self.show_error(f"Could not save {Path(path).name}:\n\n{msg}", "Save failed")
+            self.saveFinished.emit("failed")
+
+        if not wait:
+            self.io_jobs.start("save", lambda token: write_project(path, records, current, token), saved,
+                               label=f"Saving {Path(path).name}", on_error=failed)
+            return True
+        from inference.jobs import run_job
+
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             run_job(write_project(path, records, current))
         except (InkLiftError, OSError) as e:
-            self.show_error(f"Could not save {Path(path).name}:\n\n{e}", "Save failed")
+            failed(str(e))
             return False
         finally:
             QApplication.restoreOverrideCursor()
-        self.doc.mark_saved(path)
-        self.settings.add_recent(path)
-        self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+        saved()
         return True
 
     # --- export -----------------------------------------------------------------------------------------

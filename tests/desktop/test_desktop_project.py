@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.document import PageDoc
+from desktop.project import read_project
 
 from .conftest import make_ink, photo_file
 
@@ -174,3 +175,16 @@ def test_no_recovery_offer_after_clean_exit(win):
 
     assert find_recoverable() == []
     assert not win.offer_recovery()
+
+
+def test_background_save_keeps_later_edits_marked_unsaved(win, qtbot, tmp_path):
+    _add_converted(win, tmp_path)
+    path = tmp_path / "bg.inklift"
+    with qtbot.waitSignal(win.saveFinished, timeout=30000) as sig:
+        win.save_to(str(path), wait=False)
+        win.set_tool("pen")  # an edit made while the save runs
+        win.view.commit(win.view.ink.__class__(win.view.ink.width, win.view.ink.height), "Clear")
+    assert sig.args == ["done"] and path.exists()
+    assert win.title_shows_unsaved()  # the file holds the state from when Save was chosen
+    pages, _ = read_project(path)
+    assert len(pages[1].ink.words) == 3
