@@ -23,6 +23,28 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def install_excepthook() -> None:
+    """A bug in a slot must not vanish into a terminal nobody watches, nor kill the window: log it with
+    its traceback and tell the user in one sentence."""
+    log = logging.getLogger("inklift")
+    showing = [False]
+
+    def hook(etype, value, tb) -> None:
+        log.error("unexpected error", exc_info=(etype, value, tb))
+        if showing[0] or QApplication.instance() is None:
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        showing[0] = True
+        try:
+            QMessageBox.critical(None, "InkLift", f"Something went wrong: {value or etype.__name__}.\n\n"
+                                 "Your notebook is still open; save it to be safe. Details are in the log.")
+        finally:
+            showing[0] = False
+
+    sys.excepthook = hook
+
+
 def main(argv: list[str] | None = None) -> int:
     import multiprocessing
 
@@ -32,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     argv = list(sys.argv if argv is None else argv)
     app = create_app(argv)
+    install_excepthook()
     win = MainWindow()
     win.show()
     files = [a for a in argv[1:] if not a.startswith("-")]

@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
 
         self.pages = PageList(self.doc)
         self.pages.pageSelected.connect(self._show_page)
+        self.pages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.pages.customContextMenuRequested.connect(self._page_menu)
         dock = QDockWidget("Pages", self)
         dock.setObjectName("pages")
         dock.setWidget(self.pages)
@@ -275,7 +277,16 @@ class MainWindow(QMainWindow):
         for a in (self.a_open, self.a_save, self.a_export):
             tb.addAction(a)
         tb.addSeparator()
-        for a in (self.a_undo, self.a_redo):
+        # short, fixed labels on the toolbar (the menu entries say what will be undone)
+        self.tb_undo = self._act("Undo", self.doc.undo_stack.undo, None, "Undo the last edit")
+        self.tb_redo = self._act("Redo", self.doc.undo_stack.redo, None, "Redo")
+        self.tb_undo.setEnabled(False)
+        self.tb_redo.setEnabled(False)
+        self.doc.undo_stack.canUndoChanged.connect(self.tb_undo.setEnabled)
+        self.doc.undo_stack.canRedoChanged.connect(self.tb_redo.setEnabled)
+        self.doc.undo_stack.undoTextChanged.connect(self._undo_tips)
+        self.doc.undo_stack.redoTextChanged.connect(self._undo_tips)
+        for a in (self.tb_undo, self.tb_redo):
             tb.addAction(a)
         tb.addSeparator()
         for a in self.tool_actions.values():
@@ -331,6 +342,23 @@ class MainWindow(QMainWindow):
         self.a_save_as.setEnabled(len(self.doc.pages) > 0)
         self.empty_hint.setVisible(not self.doc.pages)
         self._place_overlays()
+
+    def _undo_tips(self, *_args) -> None:
+        st = self.doc.undo_stack
+        self.tb_undo.setToolTip(f"Undo {st.undoText()} (Ctrl+Z)" if st.canUndo() else "Nothing to undo")
+        self.tb_redo.setToolTip(f"Redo {st.redoText()} (Ctrl+Shift+Z)" if st.canRedo() else "Nothing to redo")
+
+    def _page_menu(self, pos) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        item = self.pages.itemAt(pos)
+        if item is None:
+            return
+        self.pages.setCurrentItem(item)
+        menu = QMenu(self)
+        for a in (self.a_convert, self.a_export, self.a_remove_page):
+            menu.addAction(a)
+        menu.exec(self.pages.viewport().mapToGlobal(pos))
 
     def _selection_message(self) -> None:
         refs = self.view.selected_refs()

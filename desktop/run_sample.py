@@ -92,10 +92,11 @@ def run_headless(out_dir: Path | None = None, use_engine: bool = True) -> int:
 def run_gui() -> int:
     from PySide6.QtCore import QTimer
 
-    from .app import create_app
+    from .app import create_app, install_excepthook
     from .mainwindow import MainWindow
 
     app = create_app(sys.argv)
+    install_excepthook()
     win = MainWindow()
     win.show()
     photo, ink_file = samples_dir() / SAMPLE_PHOTO, samples_dir() / SAMPLE_INK
