@@ -57,3 +57,15 @@ class SetPageCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.set_page_content(self.page_id, *self.before)
+
+
+class MovePageCommand(QUndoCommand):
+    def __init__(self, doc: Document, src: int, dst: int) -> None:
+        super().__init__("Move page")
+        self.doc, self.src, self.dst = doc, src, dst
+
+    def redo(self) -> None:
+        self.doc.move_page(self.src, self.dst)
+
+    def undo(self) -> None:
+        self.doc.move_page(self.dst, self.src)

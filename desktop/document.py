@@ -162,6 +162,7 @@ class Document(QObject):
     pageInserted = Signal(int)  # index
     pageRemoved = Signal(int, str)  # index, page id
     pageChanged = Signal(str)  # page id: its image or ink changed
+    pageMoved = Signal(int, int)  # from index, to index
     modifiedChanged = Signal(bool)
     pathChanged = Signal(str)
 
@@ -198,6 +199,12 @@ class Document(QObject):
         page = self.pages.pop(i)
         self.pageRemoved.emit(i, page_id)
         return page
+
+    def move_page(self, src: int, dst: int) -> None:
+        if src == dst or not (0 <= src < len(self.pages)) or not (0 <= dst < len(self.pages)):
+            return
+        self.pages.insert(dst, self.pages.pop(src))
+        self.pageMoved.emit(src, dst)
 
     def set_page_content(self, page_id: str, image: np.ndarray | None, ink: Page | None) -> None:
         p = self.page(page_id)

@@ -26,7 +26,7 @@ from . import engine
 from .about import AboutDialog
 from .autosave import Autosaver, Recoverable, discard, find_recoverable
 from .canvas import COLOR_MODES, InkView
-from .commands import AddPagesCommand, RemovePageCommand, SetPageCommand
+from .commands import AddPagesCommand, MovePageCommand, RemovePageCommand, SetPageCommand
 from .document import Document, PageDoc, load_photo, page_from_loaded, page_from_qimage, page_to_record
 from .export_dialog import ExportDialog, ExportItem, export_job
 from .jobs import JobManager
@@ -207,6 +207,10 @@ class MainWindow(QMainWindow):
         self.a_cancel = self._act("Ca&ncel", self.cancel_jobs, "Esc", "Cancel conversion / export")
         self.a_cancel.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.a_remove_page = self._act("&Remove Page", self.remove_current_page, None, "Remove this page")
+        self.a_page_up = self._act("Move Page &Up", lambda: self.move_current_page(-1), "Ctrl+Shift+Up",
+                                   "Move this page earlier in the notebook")
+        self.a_page_down = self._act("Move Page &Down", lambda: self.move_current_page(1), "Ctrl+Shift+Down",
+                                     "Move this page later in the notebook")
         self.a_review = self.review_dock.toggleViewAction()
         self.a_review.setText("&Review Panel")
         self.a_review.setShortcut(QKeySequence("Ctrl+Shift+V"))
@@ -266,7 +270,8 @@ class MainWindow(QMainWindow):
         for a in (self.a_convert, self.a_convert_all, self.a_cancel):
             p.addAction(a)
         p.addSeparator()
-        p.addAction(self.a_remove_page)
+        for a in (self.a_page_up, self.a_page_down, self.a_remove_page):
+            p.addAction(a)
         h = mb.addMenu("&Help")
         h.addAction(self.a_about)
 
@@ -337,6 +342,9 @@ class MainWindow(QMainWindow):
         self.a_convert.setEnabled(has_page and page.photo_image is not None)
         self.a_convert_all.setEnabled(len(self.doc.pages) > 0)
         self.a_remove_page.setEnabled(has_page)
+        idx = self.doc.index_of(self.view.page_id or "")
+        self.a_page_up.setEnabled(idx > 0)
+        self.a_page_down.setEnabled(0 <= idx < len(self.doc.pages) - 1)
         self.a_export.setEnabled(any(p.ink is not None for p in self.doc.pages))
         self.a_save.setEnabled(len(self.doc.pages) > 0)
         self.a_save_as.setEnabled(len(self.doc.pages) > 0)
@@ -356,7 +364,7 @@ class MainWindow(QMainWindow):
             return
         self.pages.setCurrentItem(item)
         menu = QMenu(self)
-        for a in (self.a_convert, self.a_export, self.a_remove_page):
+        for a in (self.a_convert, self.a_export, self.a_page_up, self.a_page_down, self.a_remove_page):
             menu.addAction(a)
         menu.exec(self.pages.viewport().mapToGlobal(pos))
 
@@ -645,6 +653,12 @@ class MainWindow(QMainWindow):
             self.view.tool.cancel()
             self.view.clear_selection()
             self.view.clear_highlight()
+
+    def move_current_page(self, step: int) -> None:
+        i = self.doc.index_of(self.view.page_id or "")
+        j = i + step
+        if i >= 0 and 0 <= j < len(self.doc.pages):
+            self.doc.undo_stack.push(MovePageCommand(self.doc, i, j))
 
     def remove_current_page(self) -> None:
         pid = self.view.page_id

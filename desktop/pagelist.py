@@ -62,6 +62,7 @@ class PageList(QListWidget):
         doc.pageInserted.connect(self._inserted)
         doc.pageRemoved.connect(self._removed)
         doc.pageChanged.connect(self.refresh)
+        doc.pageMoved.connect(self._moved)
         self.currentItemChanged.connect(self._current)
         self.thumbs = JobManager(self, threads=1)
         self._placeholder = QPixmap(THUMB, THUMB)
@@ -90,6 +91,15 @@ class PageList(QListWidget):
     def _removed(self, index: int, _page_id: str) -> None:
         self.takeItem(index)
         self._relabel()
+
+    def _moved(self, src: int, dst: int) -> None:
+        current = self.current_page_id()
+        self.blockSignals(True)
+        self.insertItem(dst, self.takeItem(src))
+        self.blockSignals(False)
+        self._relabel()
+        if current:
+            self.select_page(current)
 
     def _relabel(self) -> None:
         for i in range(self.count()):

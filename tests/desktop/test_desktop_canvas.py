@@ -265,3 +265,17 @@ def test_a_big_page_arrives_in_batches_and_tools_see_every_stroke(win, qtbot):
     assert win.view.pending > 0
     win.view.select_all()  # selection ops and tool presses finish the batches first
     assert len(win.view.selected) == 600
+
+
+def test_move_and_remove_pages_undoably(win, tmp_path):
+    win.open_paths([photo_file(tmp_path, "a.png"), photo_file(tmp_path, "b.png"), photo_file(tmp_path, "c.png")])
+    names = lambda: [p.name for p in win.doc.pages]
+    win.pages.select_page(win.doc.pages[0].id)
+    win.a_page_down.trigger()
+    assert names() == ["b", "a", "c"] and win.view.page.name == "a"
+    assert win.pages.item(1).text().startswith("2. a")
+    win.a_remove_page.trigger()
+    assert names() == ["b", "c"]
+    win.doc.undo_stack.undo()
+    win.doc.undo_stack.undo()
+    assert names() == ["a", "b", "c"]
