@@ -175,3 +175,29 @@ def test_engine_result_packing_roundtrip():
     assert back.page == ink and back.warnings == ("w",) and np.array_equal(back.image, img)
     assert [w.text for w in back.page.words] == [w.text for w in ink.words]
     assert not back.page.words[0].strokes[0].points.flags.writeable
+
+
+def test_engine_process_error_is_a_message(qtbot, tmp_path):
+    _engine_or_skip()
+    from desktop import engine
+
+    errors = []
+    jm = JobManager()
+    with qtbot.waitSignal(jm.finished, timeout=60000) as sig:
+        jm.start("p", engine.convert_job(str(tmp_path / "missing.jpg")), lambda r: None, on_error=errors.append)
+    assert sig.args[2] == "failed"
+    assert "missing.jpg" in errors[0] and "Traceback" not in errors[0]
+
+
+def test_a_newer_conversion_supersedes_the_older(win, qtbot, tmp_path, messages):
+    _engine_or_skip()
+    win.open_paths([handwriting_photo(tmp_path / "words.png")])
+    pid = win.view.page_id
+    outcomes = []
+    win.conversionFinished.connect(lambda _pid, outcome: outcomes.append(outcome))
+    win.convert([pid])
+    win.convert([pid])  # e.g. the user pressed Convert again
+    qtbot.waitUntil(lambda: "done" in outcomes, timeout=120000)
+    assert outcomes.count("done") == 1 and len(outcomes) == 2, outcomes
+    assert win.doc.undo_stack.count() == 2  # import + exactly one conversion
+    assert not messages
