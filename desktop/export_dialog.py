@@ -91,7 +91,7 @@ class ExportDialog(QDialog):
         scope.addWidget(self.current)
         scope.addWidget(self.all)
         scope.addStretch(1)
-        self.with_image = QCheckBox("Put the photo behind the ink (PNG, SVG)")
+        self.with_image = QCheckBox("Put the photo behind the ink (SVG, .xopp, PNG)")
         self.folder = QLineEdit(folder)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)

@@ -623,6 +623,9 @@ class MainWindow(QMainWindow):
         warnings = list(getattr(result, "warnings", []) or [])
         n = len(result.page.words)
         msg = f"{page.name}: {n} word{'s' * (n != 1)} converted"
+        todo = sum(1 for w in result.page.words if w.needs_review)
+        if todo:
+            msg += f" — {todo} need{'s' * (todo == 1)} review (Review panel: Ctrl+Shift+V)"
         if warnings:
             msg += " — " + "; ".join(str(w) for w in warnings[:3])
         self.statusBar().showMessage(msg, 8000)
