@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPainterPathStroker,
     QPen,
     QPixmap,
+    QPolygonF,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -165,6 +166,9 @@ class InkView(QGraphicsView):
         self.page_id: str | None = None
         self.items_by_stroke: dict[int, StrokeItem] = {}
         self._pending: list = []  # (ref, stroke, order, n) still to get an item, see _add_pending
+        self._review_marks: list = []
+        self._marked_ink: Page | None = None
+        self.show_review_marks = True
         self.selected: set[int] = set()  # id() of selected Stroke objects
         self.color_mode = "ink"
         self.photo_opacity = 0.5
@@ -243,6 +247,7 @@ class InkView(QGraphicsView):
                 scene.removeItem(it)
             self.items_by_stroke.clear()
             self._pending = []
+            self._sync_review_marks(None)
             self._photo.setPixmap(QPixmap())
             self._paper.hide()
             self._highlight.hide()
@@ -260,6 +265,7 @@ class InkView(QGraphicsView):
         m = 0.05 * max(w, h, 1)
         self.setSceneRect(QRectF(-m, -m, w + 2 * m, h + 2 * m))
         ink = page.ink
+        self._sync_review_marks(ink)
         alive: dict[int, StrokeItem] = {}
         pending: list = []
         created = 0
@@ -290,6 +296,31 @@ class InkView(QGraphicsView):
         self.selected &= set(alive)
         if len(self.selected) != before:
             self.selectionChanged.emit()
+
+    def _sync_review_marks(self, ink: Page | None) -> None:
+        """Dashed orange boxes around the words the engine flagged for review (and not yet accepted)."""
+        if ink is self._marked_ink:
+            return
+        self._marked_ink = ink
+        for it in self._review_marks:
+            self.scene().removeItem(it)
+        self._review_marks = []
+        if ink is None:
+            return
+        pen = QPen(QColor("#ef6c00"), 1.5, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        for w in ink.words:
+            if w.needs_review and not w.reviewed:
+                poly = QPolygonF([QPointF(x, y) for x, y in w.quad.corners])
+                it = self.scene().addPolygon(poly, pen)
+                it.setZValue(40)
+                it.setVisible(self.show_review_marks)
+                self._review_marks.append(it)
+
+    def set_show_review_marks(self, on: bool) -> None:
+        self.show_review_marks = on
+        for it in self._review_marks:
+            it.setVisible(on)
 
     def _add_pending(self, everything: bool = False) -> None:
         """Add the next batch of a big page's stroke items. A 1,000-stroke conversion arrives in a few

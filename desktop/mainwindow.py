@@ -217,6 +217,10 @@ class MainWindow(QMainWindow):
         self.a_pages = self.pages_dock.toggleViewAction()
         self.a_pages.setText("&Page List")
         self.a_about = self._act("&About InkLift", self.about, None, "Version, licences and attributions")
+        self.a_marks = self._act("Mark &Words to Review", None, "Ctrl+Shift+W",
+                                 "Outline the words the engine was unsure about", checkable=True)
+        self.a_marks.setChecked(True)
+        self.a_marks.toggled.connect(self.view.set_show_review_marks)
         self.tool_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for cls in TOOLS:
@@ -264,6 +268,7 @@ class MainWindow(QMainWindow):
         for a in self.color_actions.values():
             v.addAction(a)
         v.addSeparator()
+        v.addAction(self.a_marks)
         v.addAction(self.a_pages)
         v.addAction(self.a_review)
         p = mb.addMenu("&Page")

@@ -86,3 +86,19 @@ def test_rederender_and_traced_with_the_engine(win, qtbot, tmp_path, messages):
     win.doc.undo_stack.undo()
     win.doc.undo_stack.undo()
     assert win.view.ink.words[0] == word
+
+
+def test_words_to_review_are_outlined_until_accepted(win):
+    from dataclasses import replace
+
+    ink = make_ink()
+    ink = replace(ink, words=(replace(ink.words[0], needs_review=True),) + ink.words[1:])
+    panel = _open(win, ink)
+    assert len(win.view._review_marks) == 1 and win.view._review_marks[0].isVisible()
+    win.a_marks.setChecked(False)
+    assert not win.view._review_marks[0].isVisible()
+    win.a_marks.setChecked(True)
+    panel.list.setCurrentRow(0)  # the flagged word comes first
+    assert panel.current_word() == 0
+    panel.accept_button.click()
+    assert win.view._review_marks == []
