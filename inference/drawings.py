@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from .page import PageImage
-from .segment import Segmentation, page_ink_mask
+from .segment import RULING_MAX_DARKNESS, Segmentation, page_ink_mask
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +60,31 @@ def find_drawings(
         x0, x1, y0, y1 = x + xs.min(), x + xs.max() + 1, y + ys.min(), y + ys.max() + 1
         if min(x1 - x0, y1 - y0) <= 2:
             continue  # a hairline: a fragment of faint ruling, not a pen stroke
+        if _is_ruling_piece(page, sub, x, y, x0, y0, x1, y1):
+            continue
+        if _is_frame(x0, y0, x1, y1, w, h):
+            continue
         out.append(DrawingRegion(bbox=(float(x0), float(y0), float(x1), float(y1)),
                                  mask=rest[y0:y1, x0:x1] & (lab[y0:y1, x0:x1] == i), ink_pixels=cnt))
     out.sort(key=lambda d: -d.ink_pixels)
     return out
+
+
+def _is_frame(x0, y0, x1, y1, w: int, h: int) -> bool:
+    """Dark surroundings the page did not crop away (a whiteboard's frame, a table edge): ink along a
+    page border for more than 60% of its length."""
+    e = 2
+    if (y0 <= e or y1 >= h - e) and (x1 - x0) > 0.6 * w:
+        return True
+    return bool((x0 <= e or x1 >= w - e) and (y1 - y0) > 0.6 * h)
+
+
+def _is_ruling_piece(page: PageImage, sub: np.ndarray, x: int, y: int, x0, y0, x1, y1) -> bool:
+    """A leftover of coloured ruling: long, thin, straight along x or y, and nearly paper-bright in its
+    brightest channel (a pen underline is dark)."""
+    w, h = x1 - x0, y1 - y0
+    if max(w, h) < 8 * min(w, h) or page.image.ndim != 3:
+        return False
+    ys, xs = np.nonzero(sub)
+    bright = page.image[ys + y, xs + x].max(axis=1)
+    return float(np.median(bright)) >= 255.0 * (1.0 - RULING_MAX_DARKNESS)

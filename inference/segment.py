@@ -26,6 +26,7 @@ ENGINE_PARAMS = {
 }
 MIN_WORD_SCORE = 0.3  # recognised words below this are still boxes, but lines scoring below are dropped
 MIN_LINE_SCORE = 0.2
+INKLESS_LINE_SCORE = 0.8  # a line with no ink under any word is dropped unless read this confidently
 GAP_SPLIT_XH = 0.5  # an ink gap this many x-heights wide inside one recognised word splits it
 MERGE_GAP_XH = 0.15  # two recognised words closer than this (deslanted) are one word
 
@@ -65,6 +66,7 @@ def ink_mask_from_darkness(dark: np.ndarray) -> np.ndarray:
     return u8 > max(thr, 40)
 
 
+RULING_MAX_PX = 8  # ruled and grid lines are at most this thick (or 0.7% of the page side)
 RULING_MAX_DARKNESS = 0.12  # brighter than this in the brightest channel: coloured ruling, not a pen
 
 
@@ -97,7 +99,7 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
     """
     h, w = mask.shape
     m8 = mask.astype(np.uint8)
-    remove = np.zeros_like(m8)
+    removes = []
     for horizontal in (True, False):
         side = w if horizontal else h
         length = max(15, int(side * min_frac))
@@ -105,6 +107,11 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
         along = (length, 1) if horizontal else (1, length)
         closed = cv2.morphologyEx(m8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
         lines = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        # ruling is thin: a band thicker than RULING_MAX_PX across is a row of words whose letters the
+        # bridging joined up, not a line
+        t = max(RULING_MAX_PX, int(0.007 * max(h, w)))
+        thick = (1, t + 1) if horizontal else (t + 1, 1)
+        lines &= 1 - cv2.morphologyEx(lines, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick))
         if not lines.any():
             continue
         band = np.zeros_like(m8)
@@ -128,11 +135,21 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
         straight = cv2.morphologyEx(m8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, short))
         if light is not None:
             straight &= light.astype(np.uint8)
-        remove |= lines | (band & straight)
-    if not remove.any():
+        across = np.ones((3, 1) if horizontal else (1, 3), np.uint8)  # grow across the line only
+        removes.append((cv2.dilate((lines | (band & straight)) & m8, across), horizontal))
+    if not removes:
         return mask
-    remove = cv2.dilate(remove, np.ones((3, 3), np.uint8))
-    return mask & (remove == 0)
+    gone = np.zeros_like(m8)
+    for r, _ in removes:
+        gone |= r
+    kept = m8 & (gone == 0)
+    # strokes crossing or sitting on a line: give back the line's pixels next to ink that stays
+    # (within 2 px across the line), so letters are not cut in two or thinned away
+    out = kept.copy()
+    for r, horizontal in removes:
+        near = cv2.dilate(kept, np.ones((5, 1) if horizontal else (1, 5), np.uint8))
+        out |= r & near
+    return out.astype(bool)
 
 
 def _crop_transform(quad: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -242,13 +259,17 @@ class Segmenter:
 
         words_out: list[WordBox] = []
         lines_out: list[TextLine] = []
-        for line_idx, (li, phys_line) in enumerate(order):
+        for li, _phys_line in order:
             q, text, score, slots = raw_lines[li]
             m, w, h = _crop_transform(q)
             minv = np.linalg.inv(m)
             ink_crop = _warp(word_ink, m, w, h, cv2.INTER_NEAREST) > 0
+            fits = _fit_words(slots, ink_crop)
+            if score < INKLESS_LINE_SCORE and all(t is None for _, t in fits):
+                continue  # text read where the page has no ink: bleed-through from the back, or noise
+            line_idx = len(lines_out)
             idxs = []
-            for sl, tight in _fit_words(slots, ink_crop):
+            for sl, tight in fits:
                 wtext, wconf, x0, x1 = sl.text, sl.conf, sl.x0, sl.x1
                 loose = np.array([[x0, 0], [x1, 0], [x1, h], [x0, h]], float)
                 ok = tight is not None
