@@ -91,8 +91,10 @@ class ReviewPanel(QWidget):
             self.summary.setText("Convert a page to review its words.")
         else:
             self._order = review_order(ink.words)
-            todo = sum(1 for w in ink.words if not w.reviewed)
-            self.summary.setText(f"{len(ink.words)} words · {todo} to review")
+            flagged = sum(1 for w in ink.words if w.needs_review and not w.reviewed)
+            checked = sum(1 for w in ink.words if w.reviewed)
+            self.summary.setText(f"{len(ink.words)} words · {flagged} flagged · {checked} checked — "
+                                 "least sure first")
             for i in self._order:
                 w = ink.words[i]
                 mark = "✓" if w.reviewed else ("⚠" if w.needs_review else "·")

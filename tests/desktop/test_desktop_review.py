@@ -28,7 +28,7 @@ def test_words_listed_least_confident_first(win):
     panel = _open(win)
     assert review_order(win.view.ink.words) == [1, 2, 0]
     assert panel.list.count() == 3 and "beta" in panel.list.item(0).text()
-    assert "3 words" in panel.summary.text()
+    assert panel.summary.text().startswith("3 words · 0 flagged · 0 checked")
 
 
 def test_click_zooms_and_selects_then_accept_moves_on(win):
