@@ -623,7 +623,18 @@ class MainWindow(QMainWindow):
         if page is None:
             return  # the page was removed while converting
         page.status = ""
-        self.doc.undo_stack.push(SetPageCommand(self.doc, page_id, result.page, f"Convert {page.name}",
+        new_ink = result.page
+        mine = tuple(s for s in (page.ink.drawings if page.ink is not None else ()) if s.time_measured)
+        lost_pen = False
+        if mine:
+            same_geometry = page.image is not None and page.image.shape == result.image.shape
+            if same_geometry:  # the user's pen strokes stay where they were drawn
+                from dataclasses import replace
+
+                new_ink = replace(new_ink, drawings=new_ink.drawings + mine)
+            else:  # the engine straightened the page: old coordinates no longer fit; Undo brings them back
+                lost_pen = True
+        self.doc.undo_stack.push(SetPageCommand(self.doc, page_id, new_ink, f"Convert {page.name}",
                                                 after_image=result.image, change_image=True))
         warnings = list(getattr(result, "warnings", []) or [])
         n = len(result.page.words)
@@ -631,6 +642,8 @@ class MainWindow(QMainWindow):
         todo = sum(1 for w in result.page.words if w.needs_review)
         if todo:
             msg += f" — {todo} need{'s' * (todo == 1)} review (Review panel: Ctrl+Shift+V)"
+        if lost_pen:
+            msg += " — pen strokes drawn on the photo were not carried over (Undo restores them)"
         if warnings:
             msg += " — " + "; ".join(str(w) for w in warnings[:3])
         self.statusBar().showMessage(msg, 8000)

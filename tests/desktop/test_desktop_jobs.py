@@ -135,15 +135,20 @@ def test_import_convert_shows_strokes_on_the_canvas(win, qtbot, tmp_path, messag
     photo = handwriting_photo(tmp_path / "words.png")
     win.open_paths([photo])
     pid = win.view.page_id
+    from inference.ink import Page, Stroke
+
+    pen = Stroke(np.array([[5, 5, 0], [40, 8, 30]], np.float32), time_measured=True)
+    win.view.commit(Page(win.view.page.size[0], win.view.page.size[1], drawings=(pen,)), "Draw")
     with qtbot.waitSignal(win.conversionFinished, timeout=120000) as sig:
         assert win.convert([pid])
     assert sig.args == [pid, "done"], messages
     ink = win.view.ink
-    assert ink is not None and len(ink.all_strokes()) > 0
+    assert ink is not None and len(ink.all_strokes()) > 1 and ink.words
+    assert ink.drawings[-1] is pen  # the user's pen stroke survives the conversion
     assert len(win.view.items_by_stroke) == len(ink.all_strokes())
-    assert win.doc.undo_stack.count() == 2  # import, then the conversion as one step
+    assert win.doc.undo_stack.count() == 3  # import, draw, then the conversion as one step
     win.doc.undo_stack.undo()
-    assert win.view.ink is None and not win.view.items_by_stroke
+    assert win.view.ink.drawings == (pen,) and len(win.view.items_by_stroke) == 1
     win.doc.undo_stack.redo()
     assert win.view.ink is ink
 
