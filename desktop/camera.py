@@ -3,6 +3,7 @@ when it or a camera is missing the user gets a clear message instead."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -50,6 +51,7 @@ class CameraDialog(QDialog):
         self.session.setVideoOutput(self.preview)
         self.still = QLabel()
         self.still.setScaledContents(False)
+        self.still.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.preview)
         self.stack.addWidget(self.still)
@@ -76,7 +78,8 @@ class CameraDialog(QDialog):
 
     def _captured(self, _id: int, img: QImage) -> None:
         self.image = img
-        self.still.setPixmap(QPixmap.fromImage(img).scaled(self.stack.size(), aspectMode=1))
+        self.still.setPixmap(QPixmap.fromImage(img).scaled(
+            self.stack.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
         self.stack.setCurrentWidget(self.still)
         self.shutter.setEnabled(False)
         self.retake.setEnabled(True)
