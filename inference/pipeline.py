@@ -257,6 +257,10 @@ class _WordJob:
     confidence: float
 
 
+def _model_useless(stats: Counter, min_words: int = 48, min_rate: float = 0.1) -> bool:
+    return stats["model tried"] >= min_words and stats["model"] < min_rate * stats["model tried"]
+
+
 def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSet | None,
                     config: PipelineConfig, warnings: list[str], cancel: CancelToken | None,
                     stats: Counter, page_ink: np.ndarray | None = None) -> Generator[Progress, None, list[Word]]:
@@ -308,8 +312,14 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
             if note:
                 stats[note] += 1
             stats[w.source.value] += 1
+            if i in inks and inks[i].decoded.status != dr.EMPTY:
+                stats["model tried"] += 1
             words.append(w)
             yield Progress("derender", len(words), total)
+        if derenderer is not None and _model_useless(stats):
+            derenderer = None  # a garbage model costs up to max_len decoder steps per word for nothing
+            warnings.append(f"the model's ink was usable for only {stats['model']} of the first "
+                            f"{stats['model tried']} words; the rest of the page uses the geometric tracer")
     return words
 
 

@@ -162,3 +162,31 @@ def test_page_maps_back_to_the_source_photo(traced, small_page):
     pts = np.array([[10.0, 20.0, 1.0], [500.0, 200.0, 1.0]])
     back = (to_src @ pts.T).T
     np.testing.assert_allclose(back[:, :2] / back[:, 2:], pts[:, :2], atol=0.5)
+
+
+def test_a_useless_model_is_switched_off_for_the_rest_of_the_page(tmp_path):
+    from collections import Counter
+
+    from inference.ink import Quad
+    from inference.models import load_models
+    from inference.pipeline import CHUNK, _derender_words, _WordJob
+
+    # 100 small "words" (zigzags) in a grid; the model answers every one with the same far-away dot
+    img = np.full((10 * 40, 10 * 60, 3), 245, np.uint8)
+    jobs = []
+    for k in range(100):
+        x, y = (k % 10) * 60 + 8, (k // 10) * 40 + 8
+        pts = np.array([[x, y + 20], [x + 10, y + 4], [x + 20, y + 20], [x + 30, y + 4], [x + 40, y + 20]])
+        cv2.polylines(img, [pts.astype(np.int32)], False, (30, 30, 30), 2, cv2.LINE_AA)
+        jobs.append(_WordJob(Quad.from_rect(x - 2, y, x + 42, y + 24), "w", 0.9))
+    spec = toy.SPEC
+    d = toy.build(tmp_path, [spec.text_prefix("w") + toy.ink([(0, 0)]) + [spec.eos]])
+    stats, warnings = Counter(), []
+    gen = _derender_words(img, jobs, load_models(d, threads=1), PipelineConfig(), warnings, None, stats)
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            next(gen)
+    words = stop.value.value
+    assert len(words) == 100 and all(w.strokes and w.source == InkSource.TRACER for w in words)
+    assert stats["model tried"] == CHUNK  # the second chunk never went to the model
+    assert any("the rest of the page uses the geometric tracer" in w for w in warnings)
