@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from inference.errors import InkLiftError
 from inference.jobs import Progress
+from inference.resources import resources_dir
 
 from . import engine
 from .about import AboutDialog
@@ -299,8 +300,13 @@ class MainWindow(QMainWindow):
         for a in (self.tb_undo, self.tb_redo):
             tb.addAction(a)
         tb.addSeparator()
-        for a in self.tool_actions.values():
+        for name, a in self.tool_actions.items():
             tb.addAction(a)
+            icon = resources_dir() / "icons" / f"{name}.svg"
+            if icon.exists():  # drawing tools read best as icons (name and key in the tooltip)
+                a.setIcon(QIcon(str(icon)))
+                tb.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+                a.setToolTip(f"{a.text()} ({a.shortcut().toString()}) — {a.statusTip()}")
         tb.addSeparator()
         for a in (self.a_delete, self.a_smooth, self.a_join):
             tb.addAction(a)
