@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
                                  "Outline the words the engine was unsure about", checkable=True)
         self.a_marks.setChecked(True)
         self.a_marks.toggled.connect(self.view.set_show_review_marks)
+        self.a_pen_color = self._act("Pen &Colour…", self.choose_pen_color, None, "Colour of new pen strokes")
         self.tool_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for cls in TOOLS:
@@ -262,6 +263,8 @@ class MainWindow(QMainWindow):
         t = mb.addMenu("&Tools")
         for a in self.tool_actions.values():
             t.addAction(a)
+        t.addSeparator()
+        t.addAction(self.a_pen_color)
         v = mb.addMenu("&View")
         for a in (self.a_zoom_in, self.a_zoom_out, self.a_fit, self.a_actual):
             v.addAction(a)
@@ -407,6 +410,16 @@ class MainWindow(QMainWindow):
         cls = next(c for c in TOOLS if c.name == name)
         self.view.set_tool(cls(self.view))
         self.tool_actions[name].setChecked(True)
+
+    def choose_pen_color(self) -> None:
+        from PySide6.QtGui import QColor
+        from PySide6.QtWidgets import QColorDialog
+
+        c = QColorDialog.getColor(QColor(self.view.pen_color), self, "Pen colour")
+        if c.isValid():
+            self.view.pen_color = c.name()
+            self.settings.set("pen_color", c.name())
+            self.set_tool("pen")
 
     def set_color_mode(self, mode: str) -> None:
         self.view.set_color_mode(mode)

@@ -144,6 +144,18 @@ def test_pen_draws_a_timed_stroke(win):
     assert_undo_redo(win, before, after)
 
 
+def test_pen_colour_is_used_and_remembered(win, monkeypatch):
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QColorDialog
+
+    _page_with_ink(win)
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor("#c62828"))
+    win.a_pen_color.trigger()
+    assert win.view.tool.name == "pen" and win.settings.get("pen_color") == "#c62828"
+    drag(win.view, [(50, 250), (70, 255), (90, 250)])
+    assert win.view.ink.drawings[-1].color == "#c62828"
+
+
 def test_pen_works_on_an_unconverted_photo(win, tmp_path):
     pages = win.open_paths([photo_file(tmp_path)])
     assert pages and win.view.ink is None
