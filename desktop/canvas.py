@@ -46,7 +46,7 @@ SELECT_COLOR = QColor("#1e88e5")
 PAPER = QColor("#ffffff")
 DESK = QColor("#5f6368")
 COLOR_MODES = ("ink", "word", "order")
-ITEMS_PER_TURN = 250  # stroke items created per event-loop turn when a big page arrives
+ITEMS_PER_TURN = 150  # stroke items created per event-loop turn when a big page arrives
 
 
 def word_color(i: int) -> QColor:
