@@ -147,7 +147,10 @@ def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarra
         quad = _order_corners(_refine_corners(_order_corners(quad), cnt))
         # a corner on or beyond the photo's border: the sheet is cut off (or the cut leaked into the
         # background, which the border then closes into a false quadrilateral) -> not clearly visible
-        if np.any((quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)):
+        # (one corner just touching the border is a sheet whose tip is cut off: still usable)
+        on_edge = (quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)
+        outside = (quad[:, 0] < -1) | (quad[:, 1] < -1) | (quad[:, 0] > sw + 1) | (quad[:, 1] > sh + 1)
+        if on_edge.sum() > 1 or outside.any():
             continue
         fill = min(area / max(qa, 1.0), max(qa, 1.0) / area)
         if _DEBUG:
@@ -203,6 +206,7 @@ def _mean_confidence(reads) -> float:
     return _read_score(reads) / n if n else 0.0
 
 
+ROTATION_PROBE_LINES = 8  # lines read upside down to decide between two opposite orientations
 UPRIGHT_CONFIDENCE = 0.85  # lines read this confidently as they are need no upside-down check
 
 
@@ -231,9 +235,15 @@ def detect_rotation(image: np.ndarray, lines: np.ndarray, segmenter: Segmenter) 
     as_is = segmenter.recognize(crops)
     if _mean_confidence(as_is) >= UPRIGHT_CONFIDENCE:
         return (270 if vertical else 0), as_is
-    turned = segmenter.recognize([np.ascontiguousarray(c[::-1, ::-1]) for c in crops])
-    if _read_score(as_is) >= _read_score(turned):
+    # time bound: the upside-down reading is tried on the longest few lines only
+    probe = [int(i) for i in np.argsort(-longest)[:ROTATION_PROBE_LINES]]
+    turned = segmenter.recognize([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in probe])
+    if _read_score([as_is[i] for i in probe]) >= _read_score(turned):
         return (270 if vertical else 0), as_is
+    if len(probe) < len(crops):
+        turned = segmenter.recognize([np.ascontiguousarray(c[::-1, ::-1]) for c in crops])
+    else:
+        turned = [turned[probe.index(i)] for i in range(len(crops))]
     return (90 if vertical else 180), turned
 
 

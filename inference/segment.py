@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -481,12 +482,18 @@ def _fit_words(slots: list[_Slot], ink_crop: np.ndarray) -> list[tuple[_Slot, np
         else:
             parts.extend(_assign_chars(groups, sl, xh))
 
+    # a space read inside a word: much narrower than this line's other word gaps
+    gaps = [max(b[1].sx0 - a[1].sx1, b[1].x0 - a[1].x1) for a, b in pairwise(parts)
+            if a[1] is not None and b[1] is not None]
+    merge_gap = MERGE_GAP_XH * xh
+    if len(gaps) >= 3:
+        merge_gap = max(merge_gap, min(0.5 * xh, 0.45 * float(np.median(gaps))))
     merged: list[tuple[_Slot, _Ink | None]] = []
     for sl, g in parts:
         # merge only when the words touch both as written and deslanted (a wrong slant estimate
         # must not glue words together)
         if merged and g is not None and merged[-1][1] is not None and \
-                max(g.sx0 - merged[-1][1].sx1, g.x0 - merged[-1][1].x1) < MERGE_GAP_XH * xh:
+                max(g.sx0 - merged[-1][1].sx1, g.x0 - merged[-1][1].x1) < merge_gap:
             psl, pg = merged[-1]
             n1, n2 = max(1, len(psl.chars)), max(1, len(sl.chars))
             merged[-1] = (_Slot(psl.chars + sl.chars, psl.xs + sl.xs, (psl.conf * n1 + sl.conf * n2) / (n1 + n2),
