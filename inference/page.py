@@ -147,10 +147,7 @@ def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarra
         quad = _order_corners(_refine_corners(_order_corners(quad), cnt))
         # a corner on or beyond the photo's border: the sheet is cut off (or the cut leaked into the
         # background, which the border then closes into a false quadrilateral) -> not clearly visible
-        # (one corner just touching the border is a sheet whose tip is cut off: still usable)
-        on_edge = (quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)
-        outside = (quad[:, 0] < -1) | (quad[:, 1] < -1) | (quad[:, 0] > sw + 1) | (quad[:, 1] > sh + 1)
-        if on_edge.sum() > 1 or outside.any():
+        if np.any((quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)):
             continue
         fill = min(area / max(qa, 1.0), max(qa, 1.0) / area)
         if _DEBUG:
