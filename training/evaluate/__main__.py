@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="Hershey-font words instead of UNIPEN (self-test; no shared data needed)")
     t.add_argument("--out", type=Path, default=Path("reports/eval"))
     t.add_argument("--strict", action="store_true", help="fail when a requested system is unavailable")
+    t.add_argument("--give-text", action="store_true",
+                   help="pass each word's true label to InkLift (the model's recognised-text mode)")
 
     r = sub.add_parser("real", help="suite 2: real photos with a MANIFEST.tsv of transcriptions")
     r.add_argument("dir", type=Path, nargs="?", default=data.REAL_DIR)
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                   "sample": f"first {a.n} of a seed-{a.seed} permutation of the unflagged word items"}
         systems, missing = _systems(a.systems, a.strict)
         rpt = trajectories.run(items, systems, a.levels, a.seed, a.out, unavailable=missing, dataset=ds,
-                               argv=argv)
+                               argv=argv, give_text=a.give_text)
     else:
         if not (a.dir / "MANIFEST.tsv").is_file():
             raise SystemExit(f"{a.dir / 'MANIFEST.tsv'} not found")

@@ -61,8 +61,10 @@ def clean_mask(image: np.ndarray, min_area: int = 6) -> np.ndarray:
 def _inklift(stats: Counter, text: str | None = None) -> Callable[[np.ndarray], StrokeList]:
     pipeline = importlib.import_module("inference.pipeline")
 
-    def run(image: np.ndarray) -> StrokeList:
-        word = pipeline.derender_word_image(image, text=text, config=pipeline.PipelineConfig())
+    def run(image: np.ndarray, label: str | None = None) -> StrokeList:
+        # label: the word's text for the model's recognised-text mode (None = vanilla mode, no prefix)
+        word = pipeline.derender_word_image(image, text=label if label is not None else text,
+                                            config=pipeline.PipelineConfig())
         stats[f"source={getattr(word.source, 'value', word.source)}"] += 1
         stats["needs_review"] += int(bool(word.needs_review))
         return _strokes_xy(word.strokes)

@@ -31,7 +31,8 @@ def _render(item: TrajectoryItem, seed: int, index: int, level: str):
 
 def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed: int = 0,
         out_dir: Path | None = None, sheet_items: int = 6, unavailable: dict | None = None,
-        dataset: dict | None = None, argv: list[str] | None = None, log=print) -> dict:
+        dataset: dict | None = None, argv: list[str] | None = None, give_text: bool = False,
+        log=print) -> dict:
     t_start = time.perf_counter()
     per_item: list[dict] = []
     tiles: list[tuple[str, np.ndarray]] = []
@@ -46,7 +47,9 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
                 t0 = time.perf_counter()
                 err = None
                 try:
-                    pred = sysm.run(rendered.image)
+                    # only InkLift takes text: the true label, as a perfect recogniser would give it
+                    pred = (sysm.run(rendered.image, item.label) if give_text and sysm.name == "inklift"
+                            else sysm.run(rendered.image))
                 except Exception as e:  # noqa: BLE001 - a failing word is a result (no ink), not a crash
                     pred = []
                     err = f"{type(e).__name__}: {e}"
@@ -68,6 +71,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
         "dataset": dataset or {},
         "levels": list(levels),
         "seed": seed,
+        "inklift_text": "true label (recognised-text mode)" if give_text else "none (vanilla mode)",
         "tolerance": f"{TOLERANCE_FRACTION:g} x true word box diagonal",
         "systems": {s.name: s.description for s in systems},
         "system_stats": {s.name: dict(s.stats) for s in systems if s.stats},
@@ -118,7 +122,7 @@ def markdown(report: dict) -> str:
     lines = [
         (f"**True trajectories** — {ds.get('name', '?')}: {report['counts']['words']} words x "
          f"{len(report['levels'])} levels ({', '.join(report['levels'])}), seed {report['seed']}; "
-         f"tolerance {report['tolerance']}."),
+         f"tolerance {report['tolerance']}; InkLift text input: {report.get('inklift_text', 'none')}."),
         "",
         rep.table(header, rows),
         "",
