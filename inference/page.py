@@ -158,9 +158,48 @@ def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarra
         if best is None or score > best[0]:
             best = (score, quad)
     if best is None:
-        return None
+        quad = _sheet_from_edges(gray, min_area)
+        if quad is None:
+            return None
+        best = (0.0, quad)
     # pixel-index contour coordinates -> continuous coordinates of the full-size image
     return (best[1] + 0.5) / s
+
+
+def _sheet_from_edges(gray: np.ndarray, min_area: float) -> np.ndarray | None:
+    """Fallback when no brightness cut separates the sheet (strong light gradient, glare on the table
+    as bright as the paper): the sheet's outline as the largest convex quadrilateral of edges, kept
+    only if edges run along (nearly) all of its perimeter."""
+    sh, sw = gray.shape
+    edges = cv2.Canny(gray, 20, 60)
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    best = None
+    for cnt in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
+        hull = cv2.convexHull(cnt)
+        if cv2.contourArea(hull) < min_area * sh * sw:
+            break
+        peri = cv2.arcLength(hull, True)
+        quad = None
+        for eps in (0.01, 0.02, 0.03, 0.05):
+            ap = cv2.approxPolyDP(hull, eps * peri, True)
+            if len(ap) == 4:
+                quad = ap.reshape(4, 2).astype(np.float64)
+                break
+        if quad is None or not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
+            continue
+        quad = _order_corners(_refine_corners(_order_corners(quad), cnt))
+        if np.any((quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)):
+            continue
+        # edge support: sample the perimeter, count samples on an edge pixel
+        pts = np.concatenate([np.linspace(quad[i], quad[(i + 1) % 4], 100) for i in range(4)])
+        xi = np.clip(np.rint(pts[:, 0]).astype(int), 0, sw - 1)
+        yi = np.clip(np.rint(pts[:, 1]).astype(int), 0, sh - 1)
+        if float(np.mean(edges[yi, xi] > 0)) < 0.9:
+            continue
+        best = quad
+        break
+    return best
 
 
 def _warp_to_sheet(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, Transform]:
