@@ -185,11 +185,13 @@ def grammar_table(spec: TokenSpec) -> np.ndarray:
 def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Sequence[int]], spec: TokenSpec,
                   layers: int, heads: int, head_dim: int, max_len: int,
                   guard: RepetitionGuard | None = RepetitionGuard(),
-                  cancel: CancelToken | None = None) -> list[Decoded]:
+                  cancel: CancelToken | None = None, prepare=None) -> list[Decoded]:
     """Greedy decoding of one batch. ``canvases`` float32 [B, H, W]; ``prefixes`` token lists per row.
 
-    ``encoder``/``decoder`` are onnxruntime sessions (anything with ``run(None, feeds)``). ``max_len`` caps
-    the total sequence (prefix + ink + EOS) per row.
+    ``encoder``/``decoder`` are onnxruntime sessions (anything with ``run(names, feeds)``). ``max_len`` caps
+    the total sequence (prefix + ink + EOS) per row. ``prepare(memory) -> feeds``, when given, replaces the
+    ``memory`` feed (a hoisted decoder step, see :mod:`inference.hoist`); it is called again with the
+    remaining rows' memory whenever the batch shrinks.
     """
     b = len(prefixes)
     if b == 0:
@@ -211,13 +213,17 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
     steps = [0] * b
     prev = np.array([p[0] for p in pref], np.int64)  # token fed at this step, per active row
     pos = 0
+    try:
+        extra = prepare(memory) if prepare is not None else {"memory": memory}
+    except Exception as e:
+        raise ModelError(f"derender decoder could not prepare the memory ({e})") from e
     while rows:
         if cancel is not None:
             cancel.raise_if_cancelled()
         try:
             logits, present = decoder.run(["logits", "present"], {
-                "tokens": prev.reshape(-1, 1), "memory": memory,
-                "position": np.full(len(rows), pos, np.int64), "past": past})
+                "tokens": prev.reshape(-1, 1), "position": np.full(len(rows), pos, np.int64), "past": past,
+                **extra})
         except Exception as e:
             raise ModelError(f"derender decoder failed at step {pos} ({e})") from e
         if logits.shape != (len(rows), vocab):
@@ -265,6 +271,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
                 break
             past = np.ascontiguousarray(past[:, :, keep])
             memory = np.ascontiguousarray(memory[keep])
+            extra = prepare(memory) if prepare is not None else {"memory": memory}
             nxt = nxt[keep]
         prev = nxt
     return [Decoded(tuple(out[i]), status[i] or CAP, steps[i]) for i in range(b)]
@@ -307,8 +314,9 @@ class Derenderer:
             idx = todo[s:s + self.batch_size]
             canv = np.stack([crops[i].canvas for i in idx])
             prefixes = [self.spec.text_prefix(texts[i]) for i in idx]
-            decs = greedy_decode(self.models.encoder, self.models.decoder, canv, prefixes, self.spec,
-                                 d.layers, d.heads, d.head_dim, self.max_len, self.guard, cancel)
+            step, prepare = self.models.decoder_step()
+            decs = greedy_decode(self.models.encoder, step, canv, prefixes, self.spec,
+                                 d.layers, d.heads, d.head_dim, self.max_len, self.guard, cancel, prepare)
             res = []
             for i, dec in zip(idx, decs):
                 to_page = crops[i].canvas_to_page

@@ -101,17 +101,20 @@ def read_manifest(directory: Path | str | None = None, verify: bool = True) -> M
 class ModelSet:
     """Encoder + decoder sessions for one manifest, created on first use (thread-safe)."""
 
-    def __init__(self, manifest: Manifest, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(self, manifest: Manifest, threads: int = DEFAULT_THREADS, hoist: bool = True) -> None:
         self.manifest = manifest
         self.threads = max(1, int(threads))
+        self.hoist = hoist  # run the decoder's memory-only work once per batch (inference.hoist)
         self._sessions: dict = {}
-        self._lock = threading.Lock()
+        self._hoisted: object = None  # HoistedDecoder, False (not possible), or None (not tried yet)
+        self.notes: list[str] = []
+        self._lock = threading.RLock()  # decoder_step builds sessions while holding it
 
     @property
     def spec(self) -> TokenSpec:
         return self.manifest.spec
 
-    def _open(self, name: str):
+    def _options(self):
         import onnxruntime as ort  # heavy import, only when a model is really used
 
         opts = ort.SessionOptions()
@@ -122,6 +125,12 @@ class ModelSet:
         # no busy-waiting between ops: the decoder is many tiny steps, and on a shared or busy laptop CPU
         # spinning threads burn the time the other thread (and the GUI) needs (measured 1.7x faster here)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return opts
+
+    def _open(self, name: str):
+        import onnxruntime as ort
+
+        opts = self._options()
         path = self.manifest.files[name]
         try:
             sess = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
@@ -148,11 +157,50 @@ class ModelSet:
     def decoder(self):
         return self.session(DECODER)
 
+    def decoder_step(self):
+        """(step session, prepare) for :func:`inference.derender.greedy_decode`: the hoisted decoder
+        (see :mod:`inference.hoist`) when it can be built and agrees with the plain one, else
+        (plain decoder, None)."""
+        plain = self.decoder
+        if not self.hoist:
+            return plain, None
+        with self._lock:
+            if self._hoisted is None:
+                self._hoisted = self._build_hoisted(plain) or False
+        h = self._hoisted
+        return (h.step, h.prepare) if h else (plain, None)
+
+    def _build_hoisted(self, plain):
+        import numpy as np
+        import onnxruntime as ort
+
+        from . import hoist
+
+        try:
+            split = hoist.split_decoder(self.manifest.files[DECODER].read_bytes())
+            if split is None:
+                self.notes.append("decoder step runs unsplit (nothing to hoist, or the onnx package is missing)")
+                return None
+            opts = self._options()
+            h = hoist.build(split, lambda b: ort.InferenceSession(b, sess_options=opts,
+                                                                  providers=["CPUExecutionProvider"]))
+            enc = self.encoder
+            shape = [2, 1, self.manifest.input_height, self.manifest.input_width]
+            (memory,) = enc.run(["memory"], {"image": np.random.default_rng(0).random(shape, np.float32)})
+            d = self.manifest.decoder
+            if not hoist.agrees(plain, h, memory, d.layers, d.heads, d.head_dim, self.spec.vocab_size):
+                self.notes.append("hoisted decoder step disagreed with the plain one; using the plain one")
+                return None
+            return h
+        except Exception as e:  # noqa: BLE001  (any surprise: the plain decoder always works)
+            self.notes.append(f"decoder step runs unsplit ({type(e).__name__}: {e})")
+            return None
+
 
 def load_models(directory: Path | str | None = None, threads: int = DEFAULT_THREADS,
-                verify: bool = True) -> ModelSet:
+                verify: bool = True, hoist: bool = True) -> ModelSet:
     """Checked models (raises :class:`ModelError` with a clear message when missing or corrupt)."""
-    return ModelSet(read_manifest(directory, verify=verify), threads)
+    return ModelSet(read_manifest(directory, verify=verify), threads, hoist)
 
 
 def models_available(directory: Path | str | None = None) -> bool:
