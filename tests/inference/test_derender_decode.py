@@ -8,6 +8,8 @@ from inference.errors import Cancelled, ModelError
 from inference.jobs import CancelToken
 from inference.models import load_models
 from inference.transforms import Transform
+
+pytest.importorskip("onnx", reason="the tests build their ONNX models with the onnx package (dev/train extra)")
 from tests.inference import toy_derender as toy
 
 S = toy.SPEC

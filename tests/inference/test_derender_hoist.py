@@ -6,10 +6,11 @@ import pytest
 from inference import derender as dr
 from inference import hoist
 from inference.models import load_models
+
+pytest.importorskip("onnx", reason="hoisting and the test models need the onnx package (dev/train extra)")
 from tests.inference import toy_derender as toy
 
 S = toy.SPEC
-pytest.importorskip("onnx")
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,16 @@ from inference.errors import Cancelled, InputError
 from inference.ink import InkSource
 from inference.jobs import CancelToken, Progress, run_job
 from inference.pipeline import PageResult, PipelineConfig, derender_word_image, run_page
-from tests.inference import toy_derender as toy
 from tests.inference.synthpage import make_page
 
 NO_MODEL = PipelineConfig(use_model=False)
+
+
+def _toy():
+    pytest.importorskip("onnx", reason="the test models are built with the onnx package (dev/train extra)")
+    from tests.inference import toy_derender
+
+    return toy_derender
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +83,7 @@ def test_cancel_mid_page_raises_and_returns_nothing(small_page):
 
 
 def test_garbage_model_falls_back_to_tracer_and_is_reported(small_page, tmp_path):
+    toy = _toy()
     # canvases are ink maps in 0..1, so every row runs script 0: a never-ending walk of points
     walk = [t for i in range(300) for t in (i % toy.SPEC.width, toy.SPEC.width + (i * 7) % toy.SPEC.height)]
     d = toy.build(tmp_path, [toy.SPEC.text_prefix(None) + [toy.SPEC.stroke] + walk], max_len=48)
@@ -88,6 +95,7 @@ def test_garbage_model_falls_back_to_tracer_and_is_reported(small_page, tmp_path
 
 
 def test_corrupt_model_is_reported_not_fatal(small_page, tmp_path):
+    toy = _toy()
     d = toy.build(tmp_path, [toy.SPEC.text_prefix(None) + toy.ink([(1, 1)]) + [toy.SPEC.eos]])
     (d / "derender-encoder.onnx").write_bytes(b"not a model")
     res = run_job(run_page(small_page.image, PipelineConfig(models_dir=d, drawings=False)))
@@ -131,6 +139,7 @@ def _densify(pts, step=1.0):
 
 
 def test_a_model_that_writes_the_true_ink_is_kept_and_lands_on_the_page(tmp_path):
+    toy = _toy()
     # a word image with a known zigzag; the scripted model "writes" exactly that zigzag on its canvas
     from inference.derender import whole_image_crop
     from inference.tokens import TokenSpec
@@ -165,6 +174,7 @@ def test_page_maps_back_to_the_source_photo(traced, small_page):
 
 
 def test_a_useless_model_is_switched_off_for_the_rest_of_the_page(tmp_path):
+    toy = _toy()
     from collections import Counter
 
     from inference.ink import Quad
