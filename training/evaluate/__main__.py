@@ -14,8 +14,8 @@ def _csv(s: str) -> list[str]:
     return [x.strip() for x in s.split(",") if x.strip()]
 
 
-def _systems(names: list[str], strict: bool):
-    systems, missing = load_systems(names)
+def _systems(names: list[str], strict: bool, models_dir=None):
+    systems, missing = load_systems(names, models_dir)
     for n, why in missing.items():
         print(f"system {n} unavailable: {why}", file=sys.stderr)
     if strict and missing:
@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="Hershey-font words instead of UNIPEN (self-test; no shared data needed)")
     t.add_argument("--out", type=Path, default=Path("reports/eval"))
     t.add_argument("--strict", action="store_true", help="fail when a requested system is unavailable")
+    t.add_argument("--models-dir", type=Path, default=None,
+                   help="InkLift's derender models from here (a candidate export) instead of resources/models")
     t.add_argument("--give-text", action="store_true",
                    help="pass each word's true label to InkLift (the model's recognised-text mode)")
 
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--no-reference", action="store_true", help="skip the OCR-on-the-photo reference row")
     r.add_argument("--out", type=Path, default=Path("reports/eval"))
     r.add_argument("--strict", action="store_true")
+    r.add_argument("--models-dir", type=Path, default=None,
+                   help="InkLift's derender models from here (a candidate export) instead of resources/models")
 
     m = sub.add_parser("readme", help="regenerate README.md's quality table from run JSON files")
     m.add_argument("reports", type=Path, nargs="+")
@@ -77,18 +81,18 @@ def main(argv: list[str] | None = None) -> int:
             ds = {"name": "UNIPEN Train-R01/V07 val writers, word items (categories 6/7)",
                   "path": str(a.data), "sha256": data.sha256_file(a.data), "words": len(items),
                   "sample": f"first {a.n} of a seed-{a.seed} permutation of the unflagged word items"}
-        systems, missing = _systems(a.systems, a.strict)
+        systems, missing = _systems(a.systems, a.strict, a.models_dir)
         rpt = trajectories.run(items, systems, a.levels, a.seed, a.out, unavailable=missing, dataset=ds,
-                               argv=argv, give_text=a.give_text)
+                               argv=argv, give_text=a.give_text, models_dir=a.models_dir)
     else:
         if not (a.dir / "MANIFEST.tsv").is_file():
             raise SystemExit(f"{a.dir / 'MANIFEST.tsv'} not found")
         items = [i for i in data.load_manifest(a.dir) if i.kind in a.kinds]
         if a.limit:
             items = items[:a.limit]
-        systems, missing = _systems(a.systems, a.strict)
+        systems, missing = _systems(a.systems, a.strict, a.models_dir)
         rpt = real.run(a.dir, items, systems, a.out, unavailable=missing, argv=argv, tol_px=a.tol_px,
-                       reference=not a.no_reference)
+                       reference=not a.no_reference, models_dir=a.models_dir)
     md = report.markdown_for(rpt)
     js, mdp = report.write_run(a.out, rpt, md)
     print(md)

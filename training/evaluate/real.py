@@ -109,11 +109,13 @@ def render_black(strokes: list[Stroke], h: int, w: int) -> np.ndarray:
     return np.repeat((255 * (1 - a) + 0.5).clip(0, 255).astype(np.uint8)[..., None], 3, axis=2)
 
 
-def _inklift_page(path: Path, kind: str, stats) -> tuple[np.ndarray, list[Stroke]]:
+def _inklift_page(path: Path, kind: str, stats, models_dir=None) -> tuple[np.ndarray, list[Stroke]]:
     pipeline = importlib.import_module("inference.pipeline")
     from inference.jobs import run_job
 
-    res = run_job(pipeline.run_page(path, pipeline.PipelineConfig(layout=kind)))
+    cfg = pipeline.PipelineConfig(layout=kind, models_dir=models_dir) if models_dir else \
+        pipeline.PipelineConfig(layout=kind)
+    res = run_job(pipeline.run_page(path, cfg))
     page, image = res.page, np.asarray(res.image)
     for w in page.words:
         stats[f"source={getattr(w.source, 'value', w.source)}"] += 1
@@ -145,7 +147,7 @@ def _baseline(system: System, path: Path) -> tuple[np.ndarray, list[Stroke]]:
 
 def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path | None = None,
         unavailable: dict | None = None, argv: list[str] | None = None, tol_px: float = FIDELITY_TOL_PX,
-        reference: bool = True, log=print) -> dict:
+        reference: bool = True, models_dir=None, log=print) -> dict:
     t_start = time.perf_counter()
     reader = Reader()
     regions: dict[str, np.ndarray | None] = {}  # text regions per image content (baselines share one image)
@@ -179,7 +181,7 @@ def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path 
             t0 = time.perf_counter()
             rec = {"file": it.file, "kind": it.kind, "system": sysm.name, "error": None}
             try:
-                image, strokes = (_inklift_page(path, it.kind, sysm.stats) if sysm.name == "inklift"
+                image, strokes = (_inklift_page(path, it.kind, sysm.stats, models_dir) if sysm.name == "inklift"
                                   else _baseline(sysm, path))
             except Exception as e:  # noqa: BLE001 - a failing image is a result (no ink), not a crash
                 rec["error"] = f"{type(e).__name__}: {e}"
@@ -212,7 +214,7 @@ def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path 
     names = (["photo (OCR reference)"] if reference else []) + [s.name for s in systems]
     report = {
         "suite": "real",
-        **rep.provenance(argv),
+        **rep.provenance(argv, models_dir),
         "dataset": {"name": str(root), "manifest": str(Path(root) / "MANIFEST.tsv"), "images": len(items),
                     "with_transcription": sum(1 for i in items if i.transcription)},
         "systems": {s.name: (INKLIFT_PAGE if s.name == "inklift" else s.description) for s in systems},
@@ -288,11 +290,15 @@ def markdown(report: dict) -> str:
     for name, st in report.get("system_stats", {}).items():
         lines.append(f"`{name}` outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())) + ".")
     if "inklift" in report["systems"] and not report.get("models", {}).get("files"):
-        lines.append("No derender model files were found in resources/models for this run: InkLift ran on "
-                     "its tracer fallback.")
+        lines.append(f"No derender model files were found in {report['models'].get('dir', 'resources/models')} "
+                     "for this run: InkLift ran on its tracer fallback.")
     if report.get("unavailable"):
         lines.append("Not available in this run: " + "; ".join(f"`{k}` ({v})" for k, v in
                                                              report["unavailable"].items()) + ".")
+    man = (report.get("models") or {}).get("files") or {}
+    if man:
+        lines.append(f"Models ({report['models'].get('dir')}): " + ", ".join(f"`{k}` sha256 {v[:12]}"
+                                                                        for k, v in man.items()) + ".")
     lines.append(f"Command: `{report['command']}` at commit {str(git.get('commit'))[:10]}"
                  f"{' (dirty)' if git.get('dirty') else ''}, {report['date_utc']}, "
                  f"{report['seconds']:.0f} s.")

@@ -33,7 +33,7 @@ def model_hashes(models_dir: Path | None = None) -> dict:
         from inference.resources import models_dir as _md
 
         models_dir = _md()
-    out: dict = {"manifest": None, "files": {}}
+    out: dict = {"dir": str(models_dir), "manifest": None, "files": {}}
     man = models_dir / "manifest.json"
     if man.is_file():
         try:
@@ -45,12 +45,12 @@ def model_hashes(models_dir: Path | None = None) -> dict:
     return out
 
 
-def provenance(argv: list[str] | None = None) -> dict:
+def provenance(argv: list[str] | None = None, models_dir: Path | str | None = None) -> dict:
     return {
         "command": "python -m training.evaluate " + " ".join(argv if argv is not None else sys.argv[1:]),
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "git": git_commit(),
-        "models": model_hashes(),
+        "models": model_hashes(Path(models_dir) if models_dir else None),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
     }

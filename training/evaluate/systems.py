@@ -58,13 +58,13 @@ def clean_mask(image: np.ndarray, min_area: int = 6) -> np.ndarray:
     return keep[lab]
 
 
-def _inklift(stats: Counter, text: str | None = None) -> Callable[[np.ndarray], StrokeList]:
+def _inklift(stats: Counter, text: str | None = None, models_dir=None) -> Callable[[np.ndarray], StrokeList]:
     pipeline = importlib.import_module("inference.pipeline")
+    config = pipeline.PipelineConfig(models_dir=models_dir) if models_dir else pipeline.PipelineConfig()
 
     def run(image: np.ndarray, label: str | None = None) -> StrokeList:
         # label: the word's text for the model's recognised-text mode (None = vanilla mode, no prefix)
-        word = pipeline.derender_word_image(image, text=label if label is not None else text,
-                                            config=pipeline.PipelineConfig())
+        word = pipeline.derender_word_image(image, text=label if label is not None else text, config=config)
         stats[f"source={getattr(word.source, 'value', word.source)}"] += 1
         stats["needs_review"] += int(bool(word.needs_review))
         return _strokes_xy(word.strokes)
@@ -165,21 +165,22 @@ def _skeleton() -> Callable[[np.ndarray], StrokeList]:
 _FACTORIES = {"inklift": _inklift, "tracer": _tracer, "autotrace": _autotrace, "skeleton": _skeleton}
 
 
-def load_system(name: str, text: str | None = None) -> System:
-    """The named system; raises ImportError (with the reason) when its module cannot be imported."""
+def load_system(name: str, text: str | None = None, models_dir=None) -> System:
+    """The named system; raises ImportError (with the reason) when its module cannot be imported.
+    ``models_dir``: InkLift's derender models from there instead of resources/models (candidate models)."""
     if name not in _FACTORIES:
         raise ValueError(f"unknown system {name!r}; choose from {', '.join(ALL_SYSTEMS)}")
     stats: Counter = Counter()
-    run = _FACTORIES[name]() if name != "inklift" else _inklift(stats, text)
+    run = _FACTORIES[name]() if name != "inklift" else _inklift(stats, text, models_dir)
     return System(name, _DESCRIPTIONS[name], run, stats)
 
 
-def load_systems(names) -> tuple[list[System], dict[str, str]]:
+def load_systems(names, models_dir=None) -> tuple[list[System], dict[str, str]]:
     """Loadable systems and, for the rest, why not."""
     ok, missing = [], {}
     for n in names:
         try:
-            ok.append(load_system(n))
+            ok.append(load_system(n, models_dir=models_dir))
         except ImportError as e:
             missing[n] = f"{type(e).__name__}: {e}"
     return ok, missing

@@ -31,7 +31,7 @@ def _render(item: TrajectoryItem, seed: int, index: int, level: str):
 
 def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed: int = 0,
         out_dir: Path | None = None, sheet_items: int = 6, unavailable: dict | None = None,
-        dataset: dict | None = None, argv: list[str] | None = None, give_text: bool = False,
+        dataset: dict | None = None, argv: list[str] | None = None, give_text: bool = False, models_dir=None,
         log=print) -> dict:
     t_start = time.perf_counter()
     per_item: list[dict] = []
@@ -67,7 +67,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
     summary = summarize(per_item, [s.name for s in systems], list(levels))
     report = {
         "suite": "trajectories",
-        **rep.provenance(argv),
+        **rep.provenance(argv, models_dir),
         "dataset": dataset or {},
         "levels": list(levels),
         "seed": seed,
@@ -131,11 +131,15 @@ def markdown(report: dict) -> str:
     for name, st in report.get("system_stats", {}).items():
         lines.append(f"`{name}` word outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())) + ".")
     if "inklift" in report["systems"] and not report.get("models", {}).get("files"):
-        lines.append("No derender model files were found in resources/models for this run: InkLift ran on "
-                     "its tracer fallback.")
+        lines.append(f"No derender model files were found in {report['models'].get('dir', 'resources/models')} "
+                     "for this run: InkLift ran on its tracer fallback.")
     if report.get("unavailable"):
         lines.append("Not available in this run: " + "; ".join(f"`{k}` ({v})" for k, v in
                                                              report["unavailable"].items()) + ".")
+    man = (report.get("models") or {}).get("files") or {}
+    if man:
+        lines.append(f"Models ({report['models'].get('dir')}): " + ", ".join(f"`{k}` sha256 {v[:12]}"
+                                                                        for k, v in man.items()) + ".")
     lines.append(f"Command: `{report['command']}` at commit {str(git.get('commit'))[:10]}"
                  f"{' (dirty)' if git.get('dirty') else ''}, {report['date_utc']}, "
                  f"{report['seconds']:.0f} s.")
