@@ -1,7 +1,7 @@
 """Derender benchmark: words/s, end-to-end seconds and peak RSS, and the cost of an InkSight-size model.
 
     .venv/bin/python -m benchmarks.bench_derender [--threads 2] [--words 48] [--steps 100] [--batch 32]
-        [--ours DIR] [--no-inksight] [--no-e2e]
+        [--ours DIR] [--no-inksight] [--no-e2e] [--many-words]
 
 Prints one table (plus the machine's load average: on a shared CPU, compare the CPU-time rows). Everything runs on the CPU with ``--threads`` intra-op threads:
 
@@ -71,6 +71,19 @@ def write_inputs(sp) -> tuple[Path, Path, int]:
     p12 = CACHE / "photo12mp.jpg"
     cv2.imwrite(str(p12), cv2.cvtColor(big, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
     return p150, p12, len(sp.texts)
+
+
+def page_2000() -> tuple[Path, int]:
+    """A dense generated page (~1,400 words at 3000x3800) as a JPEG, for the many-words row."""
+    import cv2
+
+    from tests.inference.synthpage import make_page
+
+    sp = make_page(np.random.default_rng(1), paper="plain", perspective=False, rotation=0, shadow=False, blur=0.3,
+                   noise=1.5, jpeg=90, n_lines=80, page_size=(3000, 3800), line_spacing=46)
+    p = CACHE / "page2000.jpg"
+    cv2.imwrite(str(p), cv2.cvtColor(sp.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return p, len(sp.texts)
 
 
 def word_crops(sp, spec, n: int):
@@ -398,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-inksight", action="store_true")
     ap.add_argument("--ours", metavar="DIR", help="benchmark the model in DIR (manifest.json + ONNX) as ours")
     ap.add_argument("--no-e2e", action="store_true")
+    ap.add_argument("--many-words", action="store_true", help="also a dense ~1,400-word page (slow)")
     ap.add_argument("--e2e-child", help=argparse.SUPPRESS)
     ap.add_argument("--inksight-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--no-model", action="store_true", help=argparse.SUPPRESS)
@@ -445,6 +459,15 @@ def main(argv: list[str] | None = None) -> int:
                              f"{r['cold_s']:.2f} / {r['warm_s']:.2f}  ({r['words']} words, {r['sources']})"))
                 rows.append((f"end to end, {name}, {mode}: peak RSS MB", f"{r['rss_mb']:.0f}"))
                 rows.append((f"end to end, {name}, {mode}: stages s", json.dumps(r["timings"])))
+    if a.many_words:
+        p, n = page_2000()
+        r = run_e2e(p, a.threads, False, None)
+        if "error" in r:
+            rows.append((f"end to end, dense page ({n} words), tracer only", f"failed: {r['error']}"))
+        else:
+            rows.append((f"end to end, dense page ({n} words), tracer only: s warm; peak RSS MB",
+                         f"{r['warm_s']:.1f}; {r['rss_mb']:.0f}  ({r['words']} words found)"))
+            rows.append((f"end to end, dense page ({n} words): stages s", json.dumps(r["timings"])))
     if not a.no_inksight:
         ink = run_inksight(a.threads, a.steps, a.inksight_words)
         if "error" in ink:
