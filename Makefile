@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint bench bench-segment bench-derender bench-gui eval bundle smoke clean
+.PHONY: run test lint bench bench-segment bench-tracer bench-derender bench-gui bench-model screenshots \
+	eval-trajectories eval-real train sample bundle smoke clean
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,53 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+
+$(VENV)/.eval: $(VENV)/.dev
+	$(PY) -m pip install -q -e ".[eval]"
+	touch $@
+
+$(VENV)/.train: $(VENV)/.dev
+	$(PY) -m pip install -q -e ".[train]"
+	touch $@
+
+$(VENV)/.bundle: $(VENV)/.dev
+	$(PY) -m pip install -q -e ".[bundle]"
+	touch $@
+
+# --- benchmarks: each prints a table (speed and memory targets are checked here, never in tests) ---------
+bench: bench-segment bench-tracer bench-derender
+
+bench-segment: $(VENV)/.dev
+	$(PY) -m benchmarks.bench_segment
+
+bench-tracer: $(VENV)/.dev
+	$(PY) benchmarks/bench_tracer.py --page
+
+bench-derender: $(VENV)/.train
+	$(PY) -m benchmarks.bench_derender
+
+bench-gui: $(VENV)/.dev
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.bench_gui
+
+bench-model: $(VENV)/.train
+	$(PY) -m training.bench
+
+screenshots: $(VENV)/.dev
+	$(PY) scripts/screenshots.py
+
+# --- quality evaluation (needs ../shared) ------------------------------------------------------------
+eval-trajectories: $(VENV)/.eval
+	$(PY) -m training.evaluate trajectories --n 200 --out reports/eval
+
+eval-real: $(VENV)/.eval
+	$(PY) -m training.evaluate real ../shared/eval/real --out reports/eval
+
+# --- training (CPU 2 threads here; CUDA when present) ------------------------------------------------
+train: $(VENV)/.train
+	$(PY) -m training.train --out runs/main --resume
+
+sample: $(VENV)/.dev
+	$(PY) -m benchmarks.make_sample_page
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check inference desktop training tests packaging
