@@ -202,8 +202,19 @@ def check_engine_models(models_dir: Path, report: Report) -> None:
         sessions = [models.encoder, models.decoder]
     except ModelError as e:
         raise SmokeFailure(f"models: the engine rejects the shipped models: {e}") from e
+    decoder = "decoder step"
+    if hasattr(models, "decoder_step"):  # inference/hoist.py: needs the onnx package at run time
+        if getattr(sys, "frozen", False):
+            try:
+                import onnx.shape_inference  # noqa: F401
+            except ImportError as e:
+                raise SmokeFailure(f"models: onnx (a run-time dependency of inference/hoist.py) is missing "
+                                   f"from the bundle: {e}") from e
+        _step, prepare = models.decoder_step()
+        notes = "; ".join(getattr(models, "notes", []) or [])
+        decoder = "hoisted decoder step" if prepare is not None else f"plain decoder step ({notes or 'no note'})"
     report.add(f"engine loads the derender model set ({len(sessions)} sessions, "
-               f"{models.spec.width}x{models.spec.height} token canvas)")
+               f"{models.spec.width}x{models.spec.height} token canvas, {decoder})")
 
 
 def check_ocr_models(report: Report) -> None:
