@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The formats a user can pick in the export dialog; the CLI/formats owner's list wins when it exists.
+# Fallback list; inference.formats.EXPORTERS (the formats owner's registry) wins, so new formats are covered.
 DEFAULT_FORMATS = ("inkml", "svg", "xopp", "png")
 SAMPLE_NAME = "sample-page.jpg"
 
@@ -283,7 +283,8 @@ def convert_sample(sample: Path, report: Report):
 def export_formats() -> tuple[str, ...]:
     from inference import formats
 
-    names = getattr(formats, "FORMATS", None) or getattr(formats, "EXPORT_FORMATS", None)
+    names = (getattr(formats, "EXPORTERS", None) or getattr(formats, "FORMATS", None)
+             or getattr(formats, "EXPORT_FORMATS", None))
     if isinstance(names, dict):
         names = tuple(names)
     return tuple(names) if names else DEFAULT_FORMATS

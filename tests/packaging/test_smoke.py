@@ -152,3 +152,11 @@ def test_entry_cli_dispatch(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("usage: inklift")
+
+
+def test_every_registered_export_format_is_covered():
+    try:
+        from inference.formats import EXPORTERS
+    except ImportError as e:
+        pytest.skip(f"inference.formats has no EXPORTERS registry ({e})")
+    assert set(smoke.export_formats()) == set(EXPORTERS) >= {"inkml", "svg", "xopp", "png"}
