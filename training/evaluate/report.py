@@ -33,7 +33,11 @@ def model_hashes(models_dir: Path | None = None) -> dict:
         from inference.resources import models_dir as _md
 
         models_dir = _md()
-    out: dict = {"dir": str(models_dir), "manifest": None, "files": {}}
+    try:  # repository-relative where possible: the README shows it
+        shown = str(Path(models_dir).resolve().relative_to(REPO))
+    except ValueError:
+        shown = str(models_dir)
+    out: dict = {"dir": shown, "manifest": None, "files": {}}
     man = models_dir / "manifest.json"
     if man.is_file():
         try:
