@@ -68,7 +68,25 @@ def ink_mask_from_darkness(dark: np.ndarray) -> np.ndarray:
 
 
 RULING_MAX_PX = 8  # ruled and grid lines are at most this thick (or 0.7% of the page side)
+RULING_MIN_FRAC = 0.2  # straight lines longer than this share of the page side are ruling (a drawn box side is shorter)
 RULING_MAX_DARKNESS = 0.12  # brighter than this in the brightest channel: coloured ruling, not a pen
+
+
+def _hysteresis_mask(dark: np.ndarray) -> np.ndarray:
+    """ink_mask_from_darkness, keeping only pieces that are somewhere clearly darker than the cut:
+    faint grey ruling breaks up into specks just over the cut, a pen or pencil stroke has a dark core."""
+    weak = ink_mask_from_darkness(dark)
+    if not weak.any():
+        return weak
+    u8 = np.clip(dark * 255, 0, 255).astype(np.uint8)
+    vals = u8[weak]
+    cut = float(vals.min())
+    strong_at = cut + 0.25 * (float(np.percentile(vals, 99)) - cut)
+    n, lab = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    has_strong = np.zeros(n, bool)
+    has_strong[np.unique(lab[weak & (u8 >= strong_at)])] = True
+    has_strong[0] = False
+    return has_strong[lab]
 
 
 def page_ink_mask(page: PageImage) -> np.ndarray:
@@ -79,13 +97,13 @@ def page_ink_mask(page: PageImage) -> np.ndarray:
     them, the short pieces between words go too when they are nearly paper-bright in their brightest
     channel (coloured ruling) or straight.
     """
-    ink = ink_mask_from_darkness(page.normalized)
+    ink = _hysteresis_mask(page.normalized)
     if not ink.any():
         return ink
     light = None
     if page.image.ndim == 3:
         light = page.image.max(axis=2) >= 255.0 * (1.0 - RULING_MAX_DARKNESS)
-    return remove_long_lines(ink, 0.1, light)
+    return remove_long_lines(ink, RULING_MIN_FRAC, light)
 
 
 def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray | None = None) -> np.ndarray:
@@ -104,7 +122,8 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
     for horizontal in (True, False):
         side = w if horizontal else h
         length = max(15, int(side * min_frac))
-        bridge = (9, 1) if horizontal else (1, 9)
+        gap = 9
+        bridge = (gap, 1) if horizontal else (1, gap)
         along = (length, 1) if horizontal else (1, length)
         closed = cv2.morphologyEx(m8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
         lines = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
