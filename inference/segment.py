@@ -122,7 +122,7 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
     for horizontal in (True, False):
         side = w if horizontal else h
         length = max(15, int(side * min_frac))
-        gap = 9
+        gap = 9  # bridges short breaks in faint ruling (longer bridges glue words into lines)
         bridge = (gap, 1) if horizontal else (1, gap)
         along = (length, 1) if horizontal else (1, length)
         closed = cv2.morphologyEx(m8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
