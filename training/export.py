@@ -157,8 +157,8 @@ def export(model: Derender, out_dir: Path, metrics: dict | None = None, quant: b
     with tempfile.TemporaryDirectory() as td:
         enc32, dec32 = export_fp32(model, Path(td))
         diffs = check_against_torch(model, enc32, dec32)
-        fp16_conv_weights(enc32)
         if quant:
+            fp16_conv_weights(enc32)
             quantize(enc32, out_dir / ENCODER)
             quantize(dec32, out_dir / DECODER)
         else:

@@ -25,7 +25,8 @@ def _fmt(v) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
-def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", notes: str = "") -> str:
+def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", notes: str = "",
+          bench: str = "") -> str:
     tr = manifest.get("training", {})
     cfg = tr.get("config", {})
     starts = [r for r in log if r.get("event") == "start"]
@@ -98,11 +99,13 @@ def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", not
         a = measure["agreement"]
         lines += ["", (f"Greedy token agreement on {a['n']} val words: torch vs fp32 ONNX "
                       f"{a['torch_vs_fp32_onnx']:.2%}, fp32 vs int8 ONNX {a['fp32_vs_int8_onnx']:.2%}.")]
+    if bench:
+        lines += ["", "## Speed (`python -m training.bench`, 2 threads)", "", "```", bench.strip(), "```"]
     if harness:
         lines += ["", "## Team evaluation harness (`python -m training.evaluate trajectories`)", "", harness]
     lines += ["", "## Limitations", notes or "- See the numbers above.", "",
               "## Licence and attribution",
-              "- Weights: Apache-2.0 (as InkLift). Training data attribution (CC BY 4.0):", f"  > {ATTRIBUTION}",
+              "- Weights: InkLift project licence (Apache-2.0); they are derived from CC BY 4.0 data, whose attribution follows:", f"  > {ATTRIBUTION}",
               "- Hershey fonts: public-domain-style Hershey licence (PyPI `hershey-fonts`).", ""]
     return "\n".join(x for x in lines if x is not None)
 
@@ -114,14 +117,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--log", required=True)
     ap.add_argument("--harness", default="", help="markdown file with the evaluation harness table")
     ap.add_argument("--notes", default="", help="markdown file with known failures / limitations")
+    ap.add_argument("--bench", default="", help="text file with the output of training.bench")
     a = ap.parse_args(argv)
     d = Path(a.models)
     manifest = json.loads((d / "manifest.json").read_text())
     measure = json.loads(Path(a.measure).read_text())
     log = [json.loads(x) for x in Path(a.log).read_text().splitlines() if x.strip()]
     md = build(manifest, measure, log, Path(a.harness).read_text() if a.harness else "",
-               Path(a.notes).read_text() if a.notes else "")
+               Path(a.notes).read_text() if a.notes else "", Path(a.bench).read_text() if a.bench else "")
     (d / "MODEL_CARD.md").write_text(md)
+    # the measured numbers also go into the manifest (the model files, and so their sha256, are unchanged)
+    manifest["metrics"] = {k: v for k, v in measure.items() if isinstance(v, dict)}
+    manifest["metrics"]["command"] = measure.get("command", "")
+    manifest["metrics"]["n_words"] = measure.get("n_words")
+    (d / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(md)
 
 
