@@ -38,6 +38,7 @@ class System:
     run: Callable[[np.ndarray], StrokeList]
     # what the system reports about itself per call, e.g. InkLift's word sources (model / tracer)
     stats: Counter = field(default_factory=Counter)
+    last: dict = field(default_factory=dict)  # about the latest call (InkLift: the word's ink source)
 
 
 def _strokes_xy(strokes) -> StrokeList:
@@ -58,14 +59,16 @@ def clean_mask(image: np.ndarray, min_area: int = 6) -> np.ndarray:
     return keep[lab]
 
 
-def _inklift(stats: Counter, text: str | None = None, models_dir=None) -> Callable[[np.ndarray], StrokeList]:
+def _inklift(stats: Counter, last: dict, text: str | None = None,
+             models_dir=None) -> Callable[[np.ndarray], StrokeList]:
     pipeline = importlib.import_module("inference.pipeline")
     config = pipeline.PipelineConfig(models_dir=models_dir) if models_dir else pipeline.PipelineConfig()
 
     def run(image: np.ndarray, label: str | None = None) -> StrokeList:
         # label: the word's text for the model's recognised-text mode (None = vanilla mode, no prefix)
         word = pipeline.derender_word_image(image, text=label if label is not None else text, config=config)
-        stats[f"source={getattr(word.source, 'value', word.source)}"] += 1
+        last["source"] = str(getattr(word.source, "value", word.source))
+        stats[f"source={last['source']}"] += 1
         stats["needs_review"] += int(bool(word.needs_review))
         return _strokes_xy(word.strokes)
     return run
@@ -171,8 +174,9 @@ def load_system(name: str, text: str | None = None, models_dir=None) -> System:
     if name not in _FACTORIES:
         raise ValueError(f"unknown system {name!r}; choose from {', '.join(ALL_SYSTEMS)}")
     stats: Counter = Counter()
-    run = _FACTORIES[name]() if name != "inklift" else _inklift(stats, text, models_dir)
-    return System(name, _DESCRIPTIONS[name], run, stats)
+    last: dict = {}
+    run = _FACTORIES[name]() if name != "inklift" else _inklift(stats, last, text, models_dir)
+    return System(name, _DESCRIPTIONS[name], run, stats, last)
 
 
 def load_systems(names, models_dir=None) -> tuple[list[System], dict[str, str]]:

@@ -46,6 +46,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
             for sysm in systems:
                 t0 = time.perf_counter()
                 err = None
+                sysm.last.clear()
                 try:
                     # only InkLift takes text: the true label, as a perfect recogniser would give it
                     pred = (sysm.run(rendered.image, item.label) if give_text and sysm.name == "inklift"
@@ -59,7 +60,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
                 secs = time.perf_counter() - t0
                 sc = score_trajectory(truth, pred).as_dict()
                 per_item.append({"key": item.key, "label": item.label, "level": level, "system": sysm.name,
-                                 "seconds": secs, "error": err, **sc})
+                                 "seconds": secs, "error": err, "source": sysm.last.get("source"), **sc})
                 if idx < sheet_items:
                     tiles.append((f"{level} {sysm.name}", overlay(rendered.image, pred, width=ow)))
         log(f"level {level}: {len(items)} words x {len(systems)} systems done "
@@ -104,6 +105,12 @@ def summarize(per_item: list[dict], systems: list[str], levels: list[str]) -> li
             for m in ("direction", "order", "dtw", "precision"):
                 row[f"n_{m}"] = sum(1 for r in sel if r[m] is not None and math.isfinite(r[m]))
             rows.append(row)
+            # InkLift: the same averages split by where each word's ink came from (model or tracer fallback)
+            for src in sorted({r["source"] for r in sel if r.get("source")}):
+                part = [r for r in sel if r.get("source") == src]
+                sub = {"system": s, "level": level, "source": src, "n": len(part)}
+                sub.update({m: mean_ignoring_nan(r[m] for r in part) for m in METRICS})
+                row.setdefault("by_source", []).append(sub)
     return rows
 
 
@@ -130,6 +137,12 @@ def markdown(report: dict) -> str:
     ]
     for name, st in report.get("system_stats", {}).items():
         lines.append(f"`{name}` word outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())) + ".")
+    for r in report["summary"]:
+        if r["level"] == "all" and len(r.get("by_source", [])) > 1:
+            lines.append(f"`{r['system']}` by ink source, all levels: " + "; ".join(
+                f"{b['source']} ({b['n']} words) coverage {rep.fmt(b['coverage'])}, precision "
+                f"{rep.fmt(b['precision'])}, direction {rep.fmt(b['direction'])}, order {rep.fmt(b['order'])}, "
+                f"DTW {rep.fmt(b['dtw'])}" for b in r["by_source"]) + ".")
     if "inklift" in report["systems"] and not report.get("models", {}).get("files"):
         lines.append(f"No derender model files were found in {report['models'].get('dir', 'resources/models')} "
                      "for this run: InkLift ran on its tracer fallback.")
