@@ -175,7 +175,7 @@ def lr_at(step: int, base: float, warmup: int, total: int) -> float:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=4000, help="schedule length (cosine decay to 10%%)")
+    ap.add_argument("--steps", type=int, default=4000, help="schedule length (cosine decay to 10%%); ignored with --end-at")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=6e-4)
     ap.add_argument("--warmup", type=int, default=200)
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     losses: list[float] = []
     model.train()
     for bt in loader:
-        if state["step"] >= a.steps or stop["now"]:
+        if (state["step"] >= a.steps and not end_ts) or stop["now"]:  # --end-at sets the budget instead
             break
         if end_ts:
             if time.time() >= end_ts:
