@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint bench bench-segment bench-tracer bench-derender bench-gui bench-model screenshots \
-	eval-trajectories eval-real train sample bundle smoke clean
+	eval-trajectories eval-real train sample bundle smoke packages clean
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,18 @@ train: $(VENV)/.train
 
 sample: $(VENV)/.dev
 	$(PY) -m benchmarks.make_sample_page
+
+# --- standalone app (see packaging/README.md) ---------------------------------------------------------
+bundle: $(VENV)/.bundle
+	rm -rf dist/InkLift
+	nice -n 10 $(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/inklift.spec
+
+smoke:
+	bash packaging/smoke_frozen.sh
+
+packages:
+	nice -n 10 bash packaging/linux/build_packages.sh
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check inference desktop training tests packaging
