@@ -230,3 +230,56 @@ def polish(
         s = snap_to_centerline(s, ink_mask, max_dist_px=max(1.5, 1.0 * stroke_width_px), transform=transform)
     s = simplify(s, eps=0.3)
     return synth_timestamps(s)
+
+
+def order_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], max_dist_px: float,
+               redirect: bool = True, min_agreement: float = 0.5) -> list[Stroke]:
+    """``strokes`` (e.g. the tracer's, which follow the ink well) put in the order and direction of
+    ``guide`` (e.g. the model's, which wander off the ink but know how the word was written).
+
+    Every point of a stroke is projected onto the guide's concatenated path (nearest guide point within
+    ``max_dist_px``; its arc-length position along the path). Strokes are sorted by the median position
+    of their points; with ``redirect`` a stroke is reversed when its positions clearly run backwards
+    (rank correlation with point order below ``-min_agreement``). A stroke that matches nothing keeps
+    its place by x: it goes right after the matched strokes that start left of it.
+    """
+    strokes = list(strokes)
+    g = [s.xy.astype(np.float64) for s in guide if len(s)]
+    if not strokes or not g:
+        return strokes
+    gxy = np.concatenate(g)
+    step = np.hypot(*np.diff(gxy, axis=0).T) if len(gxy) > 1 else np.zeros(0)
+    gpos = np.concatenate([[0.0], np.cumsum(step)])
+
+    out: list[Stroke] = []
+    keys: list[float | None] = []
+    for s in strokes:
+        xy = s.xy.astype(np.float64)
+        d = np.hypot(xy[:, None, 0] - gxy[None, :, 0], xy[:, None, 1] - gxy[None, :, 1])
+        near = np.argmin(d, axis=1)
+        ok = d[np.arange(len(xy)), near] <= max_dist_px
+        if not ok.any():
+            out.append(s)
+            keys.append(None)
+            continue
+        pos = gpos[near[ok]]
+        if redirect and ok.sum() >= 3 and np.ptp(pos) > 0:
+            rho = float(np.corrcoef(np.argsort(np.argsort(np.flatnonzero(ok))),
+                                    np.argsort(np.argsort(pos, kind="stable")))[0, 1])
+            if rho < -min_agreement:
+                s = _with_xy(s, xy[::-1])
+        out.append(s)
+        keys.append(float(np.median(pos)))
+    matched = [(k, float(s.xy[:, 0].min())) for s, k in zip(out, keys) if k is not None]
+    if not matched:
+        return strokes
+    full: list[float] = []
+    for s, k in zip(out, keys):
+        if k is None:
+            x0 = float(s.xy[:, 0].min())
+            left = [mk for mk, mx in matched if mx <= x0]
+            k = max(left) if left else -1.0  # ties sort after the matched stroke (stable, below)
+        full.append(k)
+    # matched strokes first at equal keys; otherwise the input order breaks ties
+    order = sorted(range(len(out)), key=lambda i: (full[i], keys[i] is None, i))
+    return [out[i] for i in order]
