@@ -121,7 +121,8 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
     removes = []
     for horizontal in (True, False):
         side = w if horizontal else h
-        length = max(15, int(side * min_frac))
+        # measured against the longer side: on a photo of one line, 20% of its height is a letter's stem
+        length = max(15, int(max(h, w) * min_frac))
         gap = 9  # bridges short breaks in faint ruling (longer bridges glue words into lines)
         bridge = (gap, 1) if horizontal else (1, gap)
         along = (length, 1) if horizontal else (1, length)
