@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import os
 import socket
@@ -34,6 +33,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from inference.models import sha256_file
 
 # Fallback list; inference.formats.EXPORTERS (the formats owner's registry) wins, so new formats are covered.
 DEFAULT_FORMATS = ("inkml", "svg", "xopp", "png")
@@ -52,14 +53,6 @@ class Report:
     def add(self, line: str) -> None:
         self.lines.append(line)
         print(f"  ok  {line}", flush=True)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- environment

@@ -9,7 +9,6 @@ The model card (MODEL_CARD.md) is written by hand from the measured numbers (tra
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import tempfile
 from pathlib import Path
@@ -19,6 +18,7 @@ import onnx
 import torch
 from onnx import numpy_helper
 
+from inference.models import sha256_file
 from inference.tokens import TokenSpec
 
 from .model import Derender, ModelConfig
@@ -140,12 +140,7 @@ def check_against_torch(model: Derender, enc_p: Path, dec_p: Path, seed: int = 0
             "present": float(np.abs(pr_o - pr.numpy()).max())}
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+sha256 = sha256_file  # one digest helper for the manifest writer and its reader
 
 
 def export(model: Derender, out_dir: Path, metrics: dict | None = None, quant: bool = True,

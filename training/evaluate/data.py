@@ -4,11 +4,12 @@ self-test), and the real-photo manifest."""
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from inference.models import sha256_file  # noqa: F401  (re-exported for the report)
 
 REPO = Path(__file__).resolve().parents[2]
 UNIPEN_VAL = REPO.parent / "shared" / "data" / "unipen" / "unipen_val.npz"
@@ -95,9 +96,3 @@ def load_manifest(root: Path | str) -> list[RealItem]:
             for r in rows if r.get("file")]
 
 
-def sha256_file(path: Path | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
