@@ -273,7 +273,6 @@ def markdown(report: dict) -> str:
     rows = [[r["system"], r["kind"], str(r["images"]), str(r["read_images"]), rep.fmt(r["word_accuracy"]),
              rep.fmt(r["cer"]), rep.fmt(r["ink_precision"]), rep.fmt(r["ink_recall"]),
              rep.fmt(r["seconds_per_image"], 1), str(r["failures"])] for r in report["summary"]]
-    git = report.get("git", {})
     ds = report["dataset"]
     lines = [
         (f"**Real photos** — {ds['images']} images ({ds['with_transcription']} with a transcription) from "
@@ -289,17 +288,5 @@ def markdown(report: dict) -> str:
     ]
     for name, st in report.get("system_stats", {}).items():
         lines.append(f"`{name}` outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())) + ".")
-    if "inklift" in report["systems"] and not report.get("models", {}).get("files"):
-        lines.append(f"No derender model files were found in {report['models'].get('dir', 'resources/models')} "
-                     "for this run: InkLift ran on its tracer fallback.")
-    if report.get("unavailable"):
-        lines.append("Not available in this run: " + "; ".join(f"`{k}` ({v})" for k, v in
-                                                             report["unavailable"].items()) + ".")
-    man = (report.get("models") or {}).get("files") or {}
-    if man:
-        lines.append(f"Models ({report['models'].get('dir')}): " + ", ".join(f"`{k}` sha256 {v[:12]}"
-                                                                        for k, v in man.items()) + ".")
-    lines.append(f"Command: `{report['command']}` at commit {str(git.get('commit'))[:10]}"
-                 f"{' (dirty)' if git.get('dirty') else ''}, {report['date_utc']}, "
-                 f"{report['seconds']:.0f} s.")
+    lines.extend(rep.footer_lines(report))
     return "\n".join(lines)

@@ -129,3 +129,23 @@ def update_readme(readme: Path | str, report_paths: list[Path | str]) -> str:
     path = Path(readme)
     path.write_text(replace_between_markers(path.read_text(encoding="utf-8"), body), encoding="utf-8")
     return body
+
+
+def footer_lines(report: dict) -> list[str]:
+    """The lines every suite's markdown ends with: fallback note, unavailable systems, models, command."""
+    git = report.get("git", {})
+    lines: list[str] = []
+    if "inklift" in report["systems"] and not report.get("models", {}).get("files"):
+        lines.append(f"No derender model files were found in {report['models'].get('dir', 'resources/models')} "
+                     "for this run: InkLift ran on its tracer fallback.")
+    if report.get("unavailable"):
+        lines.append("Not available in this run: " + "; ".join(f"`{k}` ({v})" for k, v in
+                                                             report["unavailable"].items()) + ".")
+    man = (report.get("models") or {}).get("files") or {}
+    if man:
+        lines.append(f"Models ({report['models'].get('dir')}): " + ", ".join(f"`{k}` sha256 {v[:12]}"
+                                                                        for k, v in man.items()) + ".")
+    lines.append(f"Command: `{report['command']}` at commit {str(git.get('commit'))[:10]}"
+                 f"{' (dirty)' if git.get('dirty') else ''}, {report['date_utc']}, "
+                 f"{report['seconds']:.0f} s.")
+    return lines

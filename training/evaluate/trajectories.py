@@ -125,7 +125,6 @@ def markdown(report: dict) -> str:
                      rep.fmt(r["stroke_ratio"], 2), rep.fmt(r["direction"]), rep.fmt(r["order"]),
                      rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])])
     ds = report.get("dataset", {})
-    git = report.get("git", {})
     lines = [
         (f"**True trajectories** — {ds.get('name', '?')}: {report['counts']['words']} words x "
          f"{len(report['levels'])} levels ({', '.join(report['levels'])}), seed {report['seed']}; "
@@ -143,17 +142,5 @@ def markdown(report: dict) -> str:
                 f"{b['source']} ({b['n']} words) coverage {rep.fmt(b['coverage'])}, precision "
                 f"{rep.fmt(b['precision'])}, direction {rep.fmt(b['direction'])}, order {rep.fmt(b['order'])}, "
                 f"DTW {rep.fmt(b['dtw'])}" for b in r["by_source"]) + ".")
-    if "inklift" in report["systems"] and not report.get("models", {}).get("files"):
-        lines.append(f"No derender model files were found in {report['models'].get('dir', 'resources/models')} "
-                     "for this run: InkLift ran on its tracer fallback.")
-    if report.get("unavailable"):
-        lines.append("Not available in this run: " + "; ".join(f"`{k}` ({v})" for k, v in
-                                                             report["unavailable"].items()) + ".")
-    man = (report.get("models") or {}).get("files") or {}
-    if man:
-        lines.append(f"Models ({report['models'].get('dir')}): " + ", ".join(f"`{k}` sha256 {v[:12]}"
-                                                                        for k, v in man.items()) + ".")
-    lines.append(f"Command: `{report['command']}` at commit {str(git.get('commit'))[:10]}"
-                 f"{' (dirty)' if git.get('dirty') else ''}, {report['date_utc']}, "
-                 f"{report['seconds']:.0f} s.")
+    lines.extend(rep.footer_lines(report))
     return "\n".join(lines)
