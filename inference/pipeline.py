@@ -278,7 +278,9 @@ class _WordJob:
 
 
 def _model_useless(stats: Counter, min_words: int = 48, min_rate: float = 0.1) -> bool:
-    used = stats["model"] + stats["model-ordered tracer ink"]  # ordering the tracer's ink uses the model too
+    # Only the model's own ink counts: ordering the tracer's ink by the model measured no gain on 600 val words
+    # (order rho 0.802 vs 0.811) but cost ~40 ms a word, so a model whose ink is never kept is switched off.
+    used = stats["model"]
     return stats["model tried"] >= min_words and used < min_rate * stats["model tried"]
 
 
