@@ -125,6 +125,9 @@ class ModelSet:
         # no busy-waiting between ops: the decoder is many tiny steps, and on a shared or busy laptop CPU
         # spinning threads burn the time the other thread (and the GUI) needs (measured 1.7x faster here)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # the arena keeps the largest batch's buffers for the life of the session; the page's peak RSS matters
+        # more here than the allocator's speed
+        opts.enable_cpu_mem_arena = False
         return opts
 
     def _open(self, name: str):
