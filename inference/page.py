@@ -96,6 +96,18 @@ def _refine_corners(quad: np.ndarray, contour: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
+
+def _hull_quad(hull: np.ndarray, eps_steps: tuple[float, ...]) -> np.ndarray | None:
+    """The convex hull simplified to 4 corners at the smallest tolerance (share of its perimeter) that gets
+    there, or None when none does or the result is not convex."""
+    peri = cv2.arcLength(hull, True)
+    for eps in eps_steps:
+        ap = cv2.approxPolyDP(hull, eps * peri, True)
+        if len(ap) == 4:
+            quad = ap.reshape(4, 2).astype(np.float64)
+            return quad if cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)) else None
+    return None
+
 def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarray | None:
     """Corners (4, 2) of a clearly visible sheet of paper (brighter than its surround), or None.
 
@@ -132,14 +144,8 @@ def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarra
         contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         cnt = max(contours, key=cv2.contourArea)
         hull = cv2.convexHull(cnt)
-        peri = cv2.arcLength(hull, True)
-        quad = None
-        for eps in (0.01, 0.02, 0.03, 0.05, 0.08):
-            ap = cv2.approxPolyDP(hull, eps * peri, True)
-            if len(ap) == 4:
-                quad = ap.reshape(4, 2).astype(np.float64)
-                break
-        if quad is None or not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
+        quad = _hull_quad(hull, (0.01, 0.02, 0.03, 0.05, 0.08))
+        if quad is None:
             continue
         qa = cv2.contourArea(quad.astype(np.float32))
         if not (0.85 < area / max(qa, 1.0) < 1.08):  # the component must really be that quadrilateral
@@ -179,14 +185,8 @@ def _sheet_from_edges(gray: np.ndarray, min_area: float) -> np.ndarray | None:
         hull = cv2.convexHull(cnt)
         if cv2.contourArea(hull) < min_area * sh * sw:
             break
-        peri = cv2.arcLength(hull, True)
-        quad = None
-        for eps in (0.01, 0.02, 0.03, 0.05):
-            ap = cv2.approxPolyDP(hull, eps * peri, True)
-            if len(ap) == 4:
-                quad = ap.reshape(4, 2).astype(np.float64)
-                break
-        if quad is None or not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
+        quad = _hull_quad(hull, (0.01, 0.02, 0.03, 0.05))
+        if quad is None:
             continue
         quad = _order_corners(_refine_corners(_order_corners(quad), cnt))
         if np.any((quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)):
