@@ -43,7 +43,7 @@ bench-segment: $(VENV)/.dev
 	$(PY) -m benchmarks.bench_segment
 
 bench-tracer: $(VENV)/.dev
-	$(PY) benchmarks/bench_tracer.py --page
+	$(PY) -m benchmarks.bench_tracer --page
 
 bench-derender: $(VENV)/.train
 	$(PY) -m benchmarks.bench_derender

@@ -1,6 +1,6 @@
 """Geometric tracer speed and fidelity on generated word crops (and one generated page of words).
 
-    python benchmarks/bench_tracer.py [--words N] [--page]
+    python -m benchmarks.bench_tracer [--words N] [--page]
 
 Word crops are Hershey-font words (single-line fonts, the kind of ink a pen leaves) rendered with our
 rasteriser at pen widths 2-8 px into crops of about 60 x 250 px. Reports CPU ms per word (median, p90)
@@ -14,13 +14,13 @@ import argparse
 import time
 
 import numpy as np
-from HersheyFonts import HersheyFonts
 
 from inference.fidelity import fidelity
 from inference.ink import Stroke
 from inference.render import draw_strokes_mask
 from inference.style import estimate_width
 from inference.tracer import trace_mask
+from tests.inference.synthpage import hershey_word
 
 WORDS = ["hello", "minimum", "quick", "brown", "jumps", "Lazy", "dogs", "eight", "wax", "Tiger", "forty",
          "boxing", "handwriting", "offline", "strokes"]
@@ -28,27 +28,8 @@ FONTS = ["futural", "scripts", "scriptc", "timesr"]
 WIDTHS = [2, 3, 4, 6, 8]
 
 
-def word_strokes(text: str, font: str, height: float, x0: float = 10, y0: float = 10) -> list[Stroke]:
-    f = HersheyFonts()
-    f.load_default_font(font)
-    f.normalize_rendering(height)
-    polys, cur = [], []
-    for a, b in f.lines_for_text(text):
-        if cur and np.allclose(cur[-1], a):
-            cur.append(b)
-        else:
-            if cur:
-                polys.append(cur)
-            cur = [a, b]
-    if cur:
-        polys.append(cur)
-    arrs = [np.array(p, float) * [1, -1] for p in polys]
-    lo = np.vstack(arrs).min(axis=0)
-    return [Stroke(a - lo + [x0, y0]) for a in arrs]
-
-
 def crop_mask(text: str, font: str, width: float) -> np.ndarray:
-    strokes = word_strokes(text, font, max(40.0, 8.0 * width))
+    strokes = hershey_word(text, font, max(40.0, 8.0 * width))
     x1, y1 = np.vstack([s.xy for s in strokes]).max(axis=0)
     h, w = int(y1) + 12, int(x1) + 12
     return draw_strokes_mask(strokes, h, w, width_px=width) > 0.5
@@ -93,7 +74,7 @@ def main() -> None:
         for _ in range(20):
             x = 30.0
             while x < 1400:
-                ws = word_strokes(WORDS[rng.integers(len(WORDS))], "scripts", 44, x, y)
+                ws = hershey_word(WORDS[rng.integers(len(WORDS))], "scripts", 44, x, y)
                 strokes += ws
                 x = float(np.vstack([s.xy for s in ws])[:, 0].max()) + 25
             y += 75

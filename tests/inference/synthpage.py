@@ -341,3 +341,23 @@ def corner_error(pred: np.ndarray | None, gt: np.ndarray) -> float:
     diag = float(np.hypot(*(gt[2] - gt[0])))
     best = min(np.linalg.norm(np.roll(pred, r, axis=0) - gt, axis=1).max() for r in range(4))
     return float(best / diag)
+
+
+def hershey_word(text: str, font: str, height: float, x0: float = 10, y0: float = 10) -> list[Stroke]:
+    """A word as the font's line segments joined into pen strokes, height ``height``, top-left at (x0, y0)."""
+    f = HersheyFonts()
+    f.load_default_font(font)
+    f.normalize_rendering(height)
+    polys, cur = [], []
+    for a, b in f.lines_for_text(text):
+        if cur and np.allclose(cur[-1], a):
+            cur.append(b)
+        else:
+            if cur:
+                polys.append(cur)
+            cur = [a, b]
+    if cur:
+        polys.append(cur)
+    arrs = [np.array(p, float) * [1, -1] for p in polys]  # Hershey's y points up
+    lo = np.vstack(arrs).min(axis=0)
+    return [Stroke(a - lo + [x0, y0]) for a in arrs]

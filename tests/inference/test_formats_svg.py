@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import cv2
@@ -17,18 +15,9 @@ from inference.formats.svg import read_svg, svg_bytes, write_svg
 from inference.ink import InkSource, Page, Quad, Stroke, Word
 from inference.render import draw_strokes_mask
 
+from .external_tools import need_tool
+
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def need_tool(name: str, package: str) -> str:
-    """The tool's path; skip when missing on a developer machine, fail in CI (no silent skips there)."""
-    path = shutil.which(name)
-    if path:
-        return path
-    msg = f"{name} not installed (apt-get install {package})"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(msg + " - CI must install it (.ci/run)")
-    pytest.skip(msg)
 
 
 def _scribbles(rng, n, width, color="#000000", size=(800, 600)):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import shutil
 import subprocess
 import zlib
 
@@ -20,16 +19,7 @@ from inference.formats.xopp import A4_WIDTH_PT, pt_per_px, write_xopp, xopp_byte
 from inference.ink import Page, Quad, Stroke, Word
 from inference.render import draw_strokes_mask
 
-
-def need_tool(name: str, package: str) -> str:
-    """The tool's path; skip when missing on a developer machine, fail in CI (no silent skips there)."""
-    path = shutil.which(name)
-    if path:
-        return path
-    msg = f"{name} not installed (apt-get install {package})"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(msg + " - CI must install it (.ci/run)")
-    pytest.skip(msg)
+from .external_tools import need_tool
 
 
 def _page(w=1200, h=900, seed=0, n=4) -> Page:

@@ -9,29 +9,17 @@ from inference.render import draw_strokes_mask
 from inference.style import estimate_width
 from inference.tracer import trace_mask
 
-HersheyFonts = pytest.importorskip("HersheyFonts").HersheyFonts  # dev dependency
+pytest.importorskip("HersheyFonts")  # dev dependency
+from .synthpage import hershey_word
 
 WORDS = ["minimum", "boxing", "Tiger", "quick"]
 
 
 def word_strokes(text, font, height):
-    f = HersheyFonts()
-    f.load_default_font(font)
-    f.normalize_rendering(height)
-    strokes, cur = [], []
-    for a, b in f.lines_for_text(text):
-        if cur and np.allclose(cur[-1], a):
-            cur.append(b)
-        else:
-            if cur:
-                strokes.append(cur)
-            cur = [a, b]
-    if cur:
-        strokes.append(cur)
-    arrs = [np.array(s, float) * [1, -1] for s in strokes]  # Hershey's y points up
-    lo = np.vstack(arrs).min(axis=0)
-    size = np.vstack(arrs).max(axis=0) - lo
-    return [Stroke(a - lo + 10) for a in arrs], (int(size[1]) + 20, int(size[0]) + 20)
+    """The word 10 px in from the top-left, and the (h, w) of a crop with 10 px to spare around it."""
+    strokes = hershey_word(text, font, height)
+    size = np.vstack([s.xy for s in strokes]).max(axis=0) - 10
+    return strokes, (int(size[1]) + 20, int(size[0]) + 20)
 
 
 def word_mask(text, font, width, with_strokes=False):
