@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -134,23 +135,19 @@ def _remove_staircases(skel: np.ndarray) -> None:
 # mask cleaning
 
 
-def fill_pinholes(mask: np.ndarray) -> np.ndarray:
-    """Fill holes that are tiny next to the ink around them (a felt pen's patchy fill, glare specks):
-    area < (t / 2)^2 where t is the ink's thickness from the hole to the outer edge. Needs no pen
-    width, so it runs before the width is measured (perforated ink reads as a hairline otherwise); a
-    letter's loop, even a slit, is larger than that next to its pen-wide ring.
-    """
-    m = np.asarray(mask, bool).astype(np.uint8)
-    if not m.any():
-        return m > 0
+def _fill_holes(m: np.ndarray, max_area: float, fill: Callable[[int, float | None], bool]) -> None:
+    """Fill, in place, the background components of the uint8 mask ``m`` that do not touch the border
+    (8-connected), have at most ``max_area`` pixels and for which ``fill(area, t)`` holds; ``t`` is the
+    20th percentile of the ink's thickness on the hole's rim, measured from the outer edge only (as if
+    every hole were ink), or None when the hole has no rim."""
     inv = (m == 0).astype(np.uint8)
     _n, lab, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=8)
     hh, ww = m.shape
     x, y, bw, bh, area = (stats[1:, k] for k in range(5))
     inner = (x > 0) & (y > 0) & (x + bw < ww) & (y + bh < hh)
-    cand = np.nonzero(inner & (area <= 400))[0] + 1
+    cand = np.nonzero(inner & (area <= max_area))[0] + 1
     if len(cand) == 0:
-        return m > 0
+        return
     outside = np.concatenate([[False], ~inner])
     filled = (~outside[lab]).astype(np.uint8)
     d_out = cv2.distanceTransform(np.pad(filled, 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
@@ -161,8 +158,21 @@ def fill_pinholes(mask: np.ndarray) -> np.ndarray:
         hole = (lab[y0:y1, x0:x1] == i).astype(np.uint8)
         rim = (cv2.dilate(hole, k3) > 0) & (m[y0:y1, x0:x1] > 0)
         t = d_out[y0:y1, x0:x1][rim]
-        if t.size and stats[i, 4] < (0.5 * float(np.percentile(t, 20))) ** 2:
+        if fill(int(stats[i, 4]), float(np.percentile(t, 20)) if t.size else None):
             m[y0:y1, x0:x1][hole > 0] = 1
+
+
+def fill_pinholes(mask: np.ndarray) -> np.ndarray:
+    """Fill holes that are tiny next to the ink around them (a felt pen's patchy fill, glare specks):
+    area < (t / 2)^2 where t is the ink's thickness from the hole to the outer edge. Needs no pen
+    width, so it runs before the width is measured (perforated ink reads as a hairline otherwise); a
+    letter's loop, even a slit, is larger than that next to its pen-wide ring.
+    """
+    m = np.asarray(mask, bool).astype(np.uint8)
+    if not m.any():
+        return m > 0
+    # a hole is a pin hole when its area is under (t / 2)^2
+    _fill_holes(m, 400, lambda area, t: t is not None and area < (0.5 * t) ** 2)
     return m > 0
 
 
@@ -183,26 +193,7 @@ def clean_mask(mask: np.ndarray, stroke_width: float) -> np.ndarray:
     # one hole rather than a row of one-pixel ones). A pin hole in a stroke has ink about half a pen
     # width thick on its sides; a letter's loop, however small, has a full pen width all round. Only
     # pin holes are filled.
-    inv = (m == 0).astype(np.uint8)
-    _n, lab, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=8)
-    hh, ww = m.shape
-    x, y, bw, bh, area = (stats[1:, k] for k in range(5))
-    inner = (x > 0) & (y > 0) & (x + bw < ww) & (y + bh < hh)
-    cand = np.nonzero(inner & (area <= max(1.0, 0.1 * w * w)))[0] + 1
-    if len(cand):
-        outside = np.concatenate([[False], ~inner])
-        filled = (~outside[lab]).astype(np.uint8)
-        # ink thickness measured from the outer edge only (as if every hole were ink)
-        d_out = cv2.distanceTransform(np.pad(filled, 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
-        k3 = np.ones((3, 3), np.uint8)
-        for i in cand:
-            x0, y0 = max(0, stats[i, 0] - 1), max(0, stats[i, 1] - 1)
-            x1, y1 = min(ww, stats[i, 0] + stats[i, 2] + 1), min(hh, stats[i, 1] + stats[i, 3] + 1)
-            hole = (lab[y0:y1, x0:x1] == i).astype(np.uint8)
-            rim = (cv2.dilate(hole, k3) > 0) & (m[y0:y1, x0:x1] > 0)
-            t = d_out[y0:y1, x0:x1][rim]
-            if t.size == 0 or float(np.percentile(t, 20)) < 0.75 * w:
-                m[y0:y1, x0:x1][hole > 0] = 1
+    _fill_holes(m, max(1.0, 0.1 * w * w), lambda area, t: t is None or t < 0.75 * w)
     return m > 0
 
 
