@@ -171,10 +171,19 @@ def collect(analysis, workdir: Path) -> list[tuple[str, str, str]]:
 
 
 def install_top_level(dist_dir: Path, root: Path) -> None:
-    """Copy NOTICE and licenses/ from the contents folder next to the executable, where people look."""
+    """Put NOTICE and licenses/ next to the executable, where people look. On Linux licenses/ there is a
+    relative symlink to the copy in the contents folder (2 MB once, not twice; tar and dpkg keep it)."""
     contents = dist_dir / "_internal"
     if not contents.is_dir():
         contents = dist_dir
     shutil.copy2(root / "NOTICE", dist_dir / "NOTICE")
     if (contents / "licenses").is_dir() and contents != dist_dir:
-        shutil.copytree(contents / "licenses", dist_dir / "licenses", dirs_exist_ok=True)
+        top = dist_dir / "licenses"
+        if top.is_symlink() or top.is_file():
+            top.unlink()
+        elif top.is_dir():
+            shutil.rmtree(top)
+        if sys.platform.startswith("linux"):
+            top.symlink_to(Path(contents.name) / "licenses", target_is_directory=True)
+        else:
+            shutil.copytree(contents / "licenses", top)
