@@ -127,11 +127,14 @@ def fixed_steps(encoder, decoder, images: np.ndarray, first_token: int, steps: i
     b = images.shape[0]
     (memory,) = encoder.run(["memory"], {"image": images})
     extra = prepare(memory) if prepare is not None else {"memory": memory}
-    past = np.zeros((layers, 2, b, heads, 0, head_dim), np.float32)
+    from inference.derender import StepCache
+
+    cache = StepCache(layers, b, heads, head_dim)
     tok = np.full((b, 1), first_token, np.int64)
     for pos in range(steps):
-        logits, past = decoder.run(["logits", "present"], {"tokens": tok, "position": np.full(b, pos, np.int64),
-                                                           "past": past, **extra})
+        logits, new_k, new_v = decoder.run(["logits", "new_k", "new_v"], {
+            "tokens": tok, "position": np.full(b, pos, np.int64), **cache.feeds(), **extra})
+        cache.append(new_k, new_v)
         tok = logits.argmax(axis=1).astype(np.int64).reshape(b, 1)
 
 

@@ -21,7 +21,8 @@ MANIFEST = "manifest.json"
 ENCODER = "derender-encoder"
 DECODER = "derender-decoder"
 DEFAULT_THREADS = 2
-_REQUIRED_INPUTS = {ENCODER: {"image"}, DECODER: {"tokens", "memory", "position", "past"}}
+_REQUIRED_INPUTS = {ENCODER: {"image"}, DECODER: {"tokens", "memory", "position", "bias", "k0", "v0"}}
+FORMAT = 2  # 2: the decoder step reads an in-place KV cache (k0, v0, ...) and returns only the new keys/values
 
 
 def sha256_file(path: Path) -> str:
@@ -65,7 +66,10 @@ def read_manifest(directory: Path | str | None = None, verify: bool = True) -> M
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise _fail(directory, f"{MANIFEST} cannot be read ({e})") from e
-    if not isinstance(raw, dict) or raw.get("format") != 1:
+    if isinstance(raw, dict) and raw.get("format") == 1:
+        raise _fail(directory, f"{MANIFEST} is format 1 (a past -> present decoder step), which this InkLift no longer "
+                               f"runs; export the model again with `python -m training.export`")
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise _fail(directory, f"{MANIFEST} has an unknown format {raw.get('format') if isinstance(raw, dict) else raw!r}")
     try:
         spec = TokenSpec.from_dict(raw["tokens"])

@@ -45,8 +45,27 @@ class _Dec(torch.nn.Module):
         super().__init__()
         self.m = m
 
-    def forward(self, tokens, memory, position, past):
-        return self.m.step(tokens, memory, position, past)
+    def forward(self, tokens, memory, position, bias, *caches):
+        return self.m.step_cached(tokens, memory, position, bias, *caches)
+
+
+def cache_names(layers: int) -> list[str]:
+    return [f"{kv}{i}" for i in range(layers) for kv in ("k", "v")]
+
+
+def caches_from_past(past: np.ndarray, capacity: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A torch-style past [L, 2, B, H, T, hd] as the ONNX step's bias and cache inputs of ``capacity`` slots."""
+    n_layers, _, b, h, t, hd = past.shape
+    bias = np.full((1, 1, 1, capacity), -1e9, np.float32)
+    bias[..., :t] = 0.0
+    caches = []
+    for i in range(n_layers):
+        k = np.zeros((b, h, hd, capacity), np.float32)
+        v = np.zeros((b, h, capacity, hd), np.float32)
+        k[..., :t] = np.swapaxes(past[i, 0], -1, -2)
+        v[:, :, :t] = past[i, 1]
+        caches += [k, v]
+    return bias, caches
 
 
 def load_checkpoint(path: str | Path) -> Derender:
@@ -68,12 +87,16 @@ def export_fp32(model: Derender, out_dir: Path) -> tuple[Path, Path]:
                       dynamic_axes={"image": {0: "B"}, "memory": {0: "B"}}, opset_version=OPSET, dynamo=False)
     tok = torch.randint(0, cfg.vocab, (2, 1))
     pos = torch.tensor([3, 3])
-    past = torch.randn(cfg.layers, 2, 2, cfg.heads, 3, cfg.d // cfg.heads)
-    torch.onnx.export(_Dec(model).eval(), (tok, mem, pos, past), str(dec_p),
-                      input_names=["tokens", "memory", "position", "past"], output_names=["logits", "present"],
-                      dynamic_axes={"tokens": {0: "B"}, "memory": {0: "B", 1: "S"}, "position": {0: "B"},
-                                    "past": {2: "B", 4: "T"}, "logits": {0: "B"}, "present": {2: "B", 4: "T1"}},
-                      opset_version=OPSET, dynamo=False)
+    bias, caches = caches_from_past(np.random.default_rng(0).standard_normal(
+        (cfg.layers, 2, 2, cfg.heads, 3, cfg.d // cfg.heads)).astype(np.float32), 5)
+    names = cache_names(cfg.layers)
+    dynamic = {"tokens": {0: "B"}, "memory": {0: "B", 1: "S"}, "position": {0: "B"}, "bias": {3: "Tc"},
+               "logits": {0: "B"}, "new_k": {1: "B"}, "new_v": {1: "B"}}
+    dynamic.update({n: {0: "B", 3 if n[0] == "k" else 2: "Tc"} for n in names})
+    torch.onnx.export(_Dec(model).eval(), (tok, mem, pos, torch.from_numpy(bias), *map(torch.from_numpy, caches)),
+                      str(dec_p), input_names=["tokens", "memory", "position", "bias", *names],
+                      output_names=["logits", "new_k", "new_v"], dynamic_axes=dynamic, opset_version=OPSET,
+                      dynamo=False)
     model.eval()
     return enc_p, dec_p
 
@@ -118,7 +141,8 @@ def _session(path: Path, threads: int = 2):
 
 
 def check_against_torch(model: Derender, enc_p: Path, dec_p: Path, seed: int = 0) -> dict:
-    """Max abs differences of memory/logits/present between onnxruntime and torch on random inputs."""
+    """Max abs differences of memory/logits/present between onnxruntime and torch on random inputs: the ONNX
+    cached step against torch's plain step (past -> present), so the two decoding forms are checked too."""
     cfg = model.cfg
     g = torch.Generator().manual_seed(seed)
     img = (torch.rand(3, 1, cfg.img_h, cfg.img_w, generator=g) > 0.9).float()
@@ -130,14 +154,18 @@ def check_against_torch(model: Derender, enc_p: Path, dec_p: Path, seed: int = 0
         lg, pr = model.step(tok, mem, pos, past)
     e, d = _session(enc_p), _session(dec_p)
     (mem_o,) = e.run(["memory"], {"image": img.numpy()})
-    lg_o, pr_o = d.run(["logits", "present"], {"tokens": tok.numpy(), "memory": mem.numpy(),
-                                                "position": pos.numpy(), "past": past.numpy()})
-    # T = 0 (first step) must work too
-    d.run(["logits", "present"], {"tokens": tok.numpy(), "memory": mem.numpy(), "position": pos.numpy(),
-                                  "past": np.zeros((cfg.layers, 2, 3, cfg.heads, 0, cfg.d // cfg.heads),
-                                                   np.float32)})
+    names = cache_names(cfg.layers)
+    bias, caches = caches_from_past(past.numpy(), 11)  # 7 filled, 4 empty slots the mask must hide
+    lg_o, nk, nv = d.run(["logits", "new_k", "new_v"], {"tokens": tok.numpy(), "memory": mem.numpy(),
+                                                       "position": pos.numpy(), "bias": bias,
+                                                       **dict(zip(names, caches))})
+    new = np.stack([nk, nv], 1)[:, :, :, :, None]  # [L, 2, B, H, 1, hd]: the position torch appended
+    # T = 0 (first step, every slot empty) must work too
+    bias0, caches0 = caches_from_past(np.zeros((cfg.layers, 2, 3, cfg.heads, 0, cfg.d // cfg.heads), np.float32), 4)
+    d.run(["logits"], {"tokens": tok.numpy(), "memory": mem.numpy(), "position": pos.numpy(), "bias": bias0,
+                       **dict(zip(names, caches0))})
     return {"memory": float(np.abs(mem_o - mem.numpy()).max()), "logits": float(np.abs(lg_o - lg.numpy()).max()),
-            "present": float(np.abs(pr_o - pr.numpy()).max())}
+            "present": float(np.abs(new - pr.numpy()[:, :, :, :, -1:]).max())}
 
 
 sha256 = sha256_file  # one digest helper for the manifest writer and its reader
@@ -160,7 +188,7 @@ def export(model: Derender, out_dir: Path, metrics: dict | None = None, quant: b
             for p in (enc32, dec32):
                 (out_dir / p.name).write_bytes(p.read_bytes())
     manifest = {
-        "format": 1,
+        "format": 2,
         "models": {name[:-5]: {"file": name, "sha256": sha256(out_dir / name), "bytes": (out_dir / name).stat().st_size}
                    for name in (ENCODER, DECODER)},
         "tokens": spec.to_dict(),

@@ -135,6 +135,20 @@ class DecLayer(nn.Module):
         a = _attend(self.heads(q), k, v, None)
         return self._rest(x, a, ckv), k, v
 
+    def step_cached(self, x, ckv, cache_k, cache_v, bias):
+        """x [B, 1, D]; cache_k [B, H, hd, Tc] (keys stored transposed), cache_v [B, H, Tc, hd], bias
+        [1, 1, 1, Tc] (0 where a position is filled, -1e9 where not) -> (x, k, v) with k, v [B, H, hd] of this
+        token only. Same numbers as :meth:`step`; the caller writes k, v into its buffers, so no step copies
+        the whole cache (with past -> present that copy was half of a decoder step)."""
+        q, k, v = self.qkv(self.n1(x)).chunk(3, dim=-1)
+        q, k, v = self.heads(q), self.heads(k), self.heads(v)  # [B, H, 1, hd]
+        scale = q.shape[-1] ** -0.5
+        scores = torch.cat([torch.matmul(q, cache_k) * scale + bias, (q * k).sum(-1, keepdim=True) * scale], -1)
+        p = torch.softmax(scores, dim=-1)
+        tc = cache_k.shape[-1]
+        a = torch.matmul(p[..., :tc], cache_v) + p[..., tc:] * v
+        return self._rest(x, a, ckv), k[:, :, 0], v[:, :, 0]
+
 
 class Derender(nn.Module):
     def __init__(self, cfg: ModelConfig):
@@ -184,6 +198,18 @@ class Derender(nn.Module):
             pres.append(torch.stack([k, v]))
         logits = self.head(self.norm(x))[:, 0]
         return logits, torch.stack(pres)
+
+    def step_cached(self, tokens: torch.Tensor, memory: torch.Tensor, position: torch.Tensor, bias: torch.Tensor,
+                    *caches: torch.Tensor):
+        """The exported decoder step (docs/model-interface.md): tokens [B, 1], memory [B, S, L*2*D], position
+        [B], bias [1, 1, 1, Tc], caches k0, v0, k1, v1, ... -> logits [B, V], new_k and new_v [L, B, H, hd]."""
+        x = self.emb(tokens) + self.pos(position)[:, None, :]
+        new_k, new_v = [], []
+        for i, layer in enumerate(self.layers):
+            x, k, v = layer.step_cached(x, self._ckv(memory, i), caches[2 * i], caches[2 * i + 1], bias)
+            new_k.append(k)
+            new_v.append(v)
+        return self.head(self.norm(x))[:, 0], torch.stack(new_k), torch.stack(new_v)
 
     def empty_past(self, b: int) -> torch.Tensor:
         c = self.cfg

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from inference.derender import greedy_decode
 from inference.tokens import TokenSpec
 
 
@@ -28,34 +29,12 @@ class OnnxDerender:
         prov = ["CPUExecutionProvider"]
         self.enc = ort.InferenceSession(str(d / encoder), so, providers=prov)
         self.dec = ort.InferenceSession(str(d / decoder), so, providers=prov)
-        sp = self.spec
-        self.allowed = np.stack([sp.allowed_next(t) for t in range(sp.vocab_size)])
 
     def decode(self, canvases: np.ndarray, prefixes: list[list[int]], max_len: int = 400) -> list[list[int]]:
-        """canvases float32 [B, H, W]; returns the tokens generated after each prefix (EOS excluded)."""
-        b = len(prefixes)
-        (memory,) = self.enc.run(["memory"], {"image": canvases.reshape(b, 1, *canvases.shape[-2:]).astype(np.float32)})
-        past = np.zeros((self.layers, 2, b, self.heads, 0, self.head_dim), np.float32)
-        rows = np.arange(b)
-        out: list[list[int]] = [[] for _ in range(b)]
-        cur = np.array([p[0] for p in prefixes], np.int64)
-        for pos in range(max_len):
-            logits, past = self.dec.run(["logits", "present"], {"tokens": cur[:, None], "memory": memory,
-                                                                "position": np.full(len(rows), pos, np.int64),
-                                                                "past": past})
-            nxt = np.where(self.allowed[cur], logits, -np.inf).argmax(1)
-            keep = np.ones(len(rows), bool)
-            for k, r in enumerate(rows):
-                if pos + 1 < len(prefixes[r]):
-                    nxt[k] = prefixes[r][pos + 1]
-                elif nxt[k] == self.spec.eos:
-                    keep[k] = False
-                else:
-                    out[r].append(int(nxt[k]))
-            if not keep.all():
-                rows, nxt = rows[keep], nxt[keep]
-                past, memory = np.ascontiguousarray(past[:, :, keep]), np.ascontiguousarray(memory[keep])
-                if not len(rows):
-                    break
-            cur = nxt.astype(np.int64)
-        return out
+        """canvases float32 [B, H, W]; returns the tokens generated after each prefix (EOS excluded).
+
+        The engine's own greedy loop (grammar mask, in-place KV cache), without its repetition guard, so the
+        raw model is measured."""
+        decoded = greedy_decode(self.enc, self.dec, canvases, prefixes, self.spec, self.layers, self.heads,
+                                self.head_dim, max_len, guard=None)
+        return [list(d.tokens) for d in decoded]

@@ -20,7 +20,7 @@ def test_good_manifest_loads_lazily(model_dir):
     ms = load_models(model_dir, threads=1)
     assert ms.spec == toy.SPEC and ms.manifest.decoder.layers == toy.L
     assert ms._sessions == {}  # nothing opened yet
-    assert {i.name for i in ms.decoder.get_inputs()} >= {"tokens", "memory", "position", "past"}
+    assert {i.name for i in ms.decoder.get_inputs()} >= {"tokens", "memory", "position", "bias", "k0", "v0"}
 
 
 def test_sha256_mismatch_is_a_model_error(model_dir):

@@ -37,7 +37,7 @@ def _models_dir(tmp_path: Path, sha: str | None = None, size: int | None = None)
     data = (d / "m.onnx").read_bytes()
     entry = {"file": "m.onnx", "sha256": sha or hashlib.sha256(data).hexdigest(),
              "bytes": len(data) if size is None else size}
-    (d / "manifest.json").write_text(json.dumps({"format": 1, "models": {"cls": entry}}))
+    (d / "manifest.json").write_text(json.dumps({"format": 2, "models": {"cls": entry}}))
     return d
 
 
