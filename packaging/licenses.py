@@ -160,7 +160,8 @@ def collect(analysis, workdir: Path) -> list[tuple[str, str, str]]:
     index.append("Qt 6 libraries and plugins (via PySide6-Essentials/-Addons): LGPL-3.0-only; Qt/LGPL-3.0.txt, "
                  "Qt/GPL-3.0.txt. Qt's source: https://download.qt.io/official_releases/qt/ ; replace the "
                  "Qt libraries in _internal/PySide6/Qt/lib to relink.")
-    index.append("ICU (libicu*.so, with Qt): ICU licence (MIT-style, Unicode, Inc.); Qt/ICU.txt")
+    index.append("ICU (libicu*.so, with Qt): ICU licence (MIT-style, Unicode, Inc.); Qt/ICU.txt. libicudata is "
+                 "rebuilt at bundle time from a subset of the same ICU data (packaging/prune.py trim_icu_data).")
     index.append("FFmpeg (libav*.so, libsw*.so with Qt Multimedia, in PySide6/Qt/lib): LGPL-2.1-or-later; "
                  "Qt/LGPL-2.1.txt; source: https://ffmpeg.org/download.html. OpenCV's own FFmpeg build is "
                  "described in licenses/opencv-python-headless/LICENSE-3RD-PARTY.txt.")
