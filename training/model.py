@@ -15,10 +15,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from inference.tokens import TokenSpec
+
 
 @dataclass
 class ModelConfig:
-    vocab: int = 420
+    vocab: int = TokenSpec().vocab_size  # 421 for the 256x64 layout
     d: int = 256
     heads: int = 4
     layers: int = 4
