@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from .inkmask import _as_gray_brightest, background_estimate, ink_darkness
+from .inkmask import brightest_channel, background_estimate, ink_darkness
 from .load import LoadedImage
 from .transforms import Transform
 
@@ -219,7 +219,7 @@ def _warp_to_sheet(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, Tra
 def even_out_lighting(rgb: np.ndarray) -> np.ndarray:
     """Divide every channel by the paper's brightness (estimated on the brightest channel): shadows and
     gradients go, the paper's tint and the ink's colour stay."""
-    gray = _as_gray_brightest(rgb)
+    gray = brightest_channel(rgb)
     bg = background_estimate(gray, work_side=_BG_SIDE)
     out = rgb.astype(np.float32) * (255.0 / bg)[..., None]
     return np.clip(out, 0, 255).astype(np.uint8)

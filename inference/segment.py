@@ -16,6 +16,7 @@ from itertools import pairwise
 import cv2
 import numpy as np
 
+from .inkmask import brightest_channel
 from .page import PageImage, _order_corners
 
 ENGINE_PARAMS = {
@@ -102,7 +103,7 @@ def page_ink_mask(page: PageImage) -> np.ndarray:
         return ink
     light = None
     if page.image.ndim == 3:
-        light = page.image.max(axis=2) >= 255.0 * (1.0 - RULING_MAX_DARKNESS)
+        light = brightest_channel(page.image) >= 255.0 * (1.0 - RULING_MAX_DARKNESS)
     return remove_long_lines(ink, RULING_MIN_FRAC, light)
 
 
