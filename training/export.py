@@ -208,6 +208,20 @@ def export(model: Derender, out_dir: Path, metrics: dict | None = None, quant: b
     return manifest
 
 
+def training_totals(state: dict) -> dict:
+    """Steps, samples and compute seconds over the whole lineage (a run started with --init from another)."""
+    runs, s = [], state
+    while s:
+        runs.append(s)
+        s = s.get("init")
+    out = {"steps": sum(r["step"] for r in runs), "samples": sum(r["samples"] for r in runs),
+           "train_seconds": round(sum(r["train_s"] for r in runs))}
+    if len(runs) > 1:
+        out["runs"] = [{"steps": r["step"], "samples": r["samples"], "train_seconds": round(r["train_s"]),
+                        **({"from": r["path"]} if "path" in r else {})} for r in runs]
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", required=True)
@@ -220,8 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     c = torch.load(a.ckpt, map_location="cpu", weights_only=False)
     metrics = json.loads(Path(a.metrics).read_text()) if a.metrics else {}
     m = export(model, Path(a.out), metrics, quant=not a.fp32,
-               extra={"training": {"steps": c["state"]["step"], "samples": c["state"]["samples"],
-                                   "train_seconds": round(c["state"]["train_s"]), "config": c["config"]}})
+               extra={"training": {**training_totals(c["state"]), "config": c["config"]}})
     print(json.dumps({k: m[k] for k in ("models", "onnx_vs_torch_max_abs_diff_fp32")}, indent=2))
 
 

@@ -26,7 +26,7 @@ def _fmt(v) -> str:
 
 
 def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", notes: str = "",
-          bench: str = "") -> str:
+          bench: str = "", training_notes: str = "") -> str:
     tr = manifest.get("training", {})
     cfg = tr.get("config", {})
     starts = [r for r in log if r.get("event") == "start"]
@@ -47,7 +47,8 @@ def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", not
         f"ff {cfg.get('ff')}), tied embeddings; {starts[0]['params'] / 1e6:.2f} M parameters." if starts else "",
         ("- The encoder also computes every decoder layer's cross-attention keys/values, so `memory` is "
         f"[B, 64, {manifest['decoder'].get('memory_dim')}] (see `training/model.py`); the decoder step takes "
-        "`tokens, memory, position, past` and returns `logits, present` (docs/model-interface.md)."),
+        "`tokens, memory, position, bias` and the per-layer KV cache buffers `k0, v0, ...` it reads in place, "
+        "and returns `logits` and this token's `new_k, new_v` (docs/model-interface.md, format 2)."),
         "- Files: " + ", ".join(f"`{k}.onnx` {v / 1e6:.2f} MB" for k, v in sizes.items())
         + f" (total {sum(sizes.values()) / 1e6:.2f} MB). {manifest.get('quantization', '')}.",
         f"- ONNX fp32 vs torch max abs diff on random inputs: {manifest.get('onnx_vs_torch_max_abs_diff_fp32')}.",
@@ -68,10 +69,14 @@ def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", not
         "## Training",
         (f"- Steps {tr.get('steps')}, samples seen {tr.get('samples')}, training compute time "
         f"{tr.get('train_seconds')} s (wall time longer: shared machine)."),
-        ("- Hardware: 2-core shared CPU (no GPU this session), 1 torch thread (2 threads were 3x slower on the "
-        "oversubscribed machine), bfloat16 autocast, AdamW (lr 6e-4, betas 0.9/0.98, wd 0.05), warmup 100 "
-        "steps then cosine to 10% by wall time, grad clip 1.0, batch 16 (the first 35 steps batch 32), "
-        "teacher forcing, loss on ink tokens + EOS only."),
+        *(training_notes.strip().splitlines() if training_notes else [
+            "- Hardware: 2-core shared CPU (no GPU), 1 torch thread, bfloat16 autocast, AdamW (lr 6e-4, betas "
+            "0.9/0.98, wd 0.05), warmup 100 steps then cosine to 10% by wall time, grad clip 1.0, batch 16, "
+            "teacher forcing, loss on ink tokens + EOS only."]),
+        *(["- Runs, newest first: " + "; ".join(
+            f"{r['steps']} steps / {r['samples']} samples / {r['train_seconds']} s"
+            + (f" (started from {Path(r['from']).name})" if r.get("from") else "") for r in tr["runs"])]
+          if tr.get("runs") else []),
     ]
     if trains:
         sps = [r["samples_per_s"] for r in trains[-20:]]
@@ -84,8 +89,8 @@ def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", not
                      "(canvas coordinates).")
     lines += ["", "## Metrics (UNIPEN val writers, rendered as photos)", "",
               (f"Command: `{measure.get('command', 'python -m training.measure')}` "
-              f"({measure.get('n_words')} words, int8 models, onnxruntime 2 threads, numpy greedy decoder in "
-              "`training/onnx_decode.py`). Coverage/precision: share of reference/predicted ink within 2% of "
+              f"({measure.get('n_words')} words, int8 models, onnxruntime 2 threads, the engine's greedy decoder "
+              "`inference.derender.greedy_decode` without its repetition guard). Coverage/precision: share of reference/predicted ink within 2% of "
               "the word box diagonal (photo coordinates); direction: share of reference strokes whose matched "
               "predicted stroke runs the same way."), "",
               "| level / prefix | coverage | precision | direction | strokes pred/ref (median) | words/s (b32) |",
@@ -118,13 +123,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--harness", default="", help="markdown file with the evaluation harness table")
     ap.add_argument("--notes", default="", help="markdown file with known failures / limitations")
     ap.add_argument("--bench", default="", help="text file with the output of training.bench")
+    ap.add_argument("--training-notes", default="", help="markdown bullets: hardware and hyperparameters")
     a = ap.parse_args(argv)
     d = Path(a.models)
     manifest = json.loads((d / "manifest.json").read_text())
     measure = json.loads(Path(a.measure).read_text())
     log = [json.loads(x) for x in Path(a.log).read_text().splitlines() if x.strip()]
     md = build(manifest, measure, log, Path(a.harness).read_text() if a.harness else "",
-               Path(a.notes).read_text() if a.notes else "", Path(a.bench).read_text() if a.bench else "")
+               Path(a.notes).read_text() if a.notes else "", Path(a.bench).read_text() if a.bench else "",
+               Path(a.training_notes).read_text() if a.training_notes else "")
     (d / "MODEL_CARD.md").write_text(md)
     # the measured numbers also go into the manifest (the model files, and so their sha256, are unchanged)
     manifest["metrics"] = {k: v for k, v in measure.items() if isinstance(v, dict)}

@@ -244,7 +244,9 @@ def main(argv: list[str] | None = None) -> None:
         opt.load_state_dict(c["opt"])
         state = c["state"]
     elif a.init:
-        model.load_state_dict(torch.load(a.init, map_location=a.device, weights_only=False)["model"])
+        c0 = torch.load(a.init, map_location=a.device, weights_only=False)
+        model.load_state_dict(c0["model"])
+        state["init"] = {"path": str(a.init), **c0["state"]}  # the lineage, for the model card's totals
     state.setdefault("sched_t0", time.time())
     end_ts = 0.0
     if a.end_at:
