@@ -149,6 +149,14 @@ def _line_kernel(length: int, deg: float) -> np.ndarray:
     return k
 
 
+def _vertical_opening(m8: np.ndarray, k: int) -> np.ndarray:
+    """Pixels on vertical runs at least ``k`` long. (cv2's opening with an even kernel shifts the result by a
+    pixel: erode and dilate use the same anchor, so the dilation gets the mirrored one here.)"""
+    kernel = np.ones((k, 1), np.uint8)
+    a = k // 2
+    return cv2.dilate(cv2.erode(m8, kernel, anchor=(0, a)), kernel, anchor=(0, k - 1 - a)).astype(bool)
+
+
 def _rule_runs(mask: np.ndarray, span_frac: float) -> np.ndarray:
     """Pixels on long thin straight runs within +-6 degrees of level (ruled or grid lines)."""
     h, w = mask.shape
@@ -171,15 +179,35 @@ def _rule_runs(mask: np.ndarray, span_frac: float) -> np.ndarray:
 def _remove_rules(mask: np.ndarray, span_frac: float = 0.6) -> np.ndarray:
     """Drop ruled/grid lines: thin straight runs (within +-6 degrees of level) spanning most of the width.
 
-    Strokes crossing a ruling keep their pixels where the ink is thicker than the ruling.
+    Strokes crossing a ruling keep their pixels where the ink runs at least 3 px further across it than
+    the ruling is thick.
     """
     if not mask.any():
         return mask
     runs = _rule_runs(mask, span_frac)
     if not runs.any():
         return mask
-    thick = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((4, 1), np.uint8)).astype(bool)
-    return mask & ~(runs & ~thick)
+    # a run from one side of the crop to the other is a ruling, however thick (w04/w05 in the real photos:
+    # a line as thick as the pen): "thicker than the ruling" is then measured against its own thickness
+    # (area / length). Shorter runs may be underlines or long pen strokes: only thin ones go.
+    n, lab, st, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
+    x0, w = st[:, cv2.CC_STAT_LEFT], st[:, cv2.CC_STAT_WIDTH]
+    side_to_side = (x0 <= 1) & (x0 + w >= mask.shape[1] - 1)
+    own = np.ceil(st[:, cv2.CC_STAT_AREA] / np.maximum(w, 1)).astype(int) + 3
+    k = np.where(side_to_side, np.maximum(4, own), 4)
+    drop = np.zeros(mask.shape, bool)
+    m8 = mask.astype(np.uint8)
+    for kh in np.unique(k[1:]):
+        thick = _vertical_opening(m8, int(kh))
+        drop |= np.isin(lab, np.flatnonzero(k == kh)) & (lab > 0) & ~thick
+    out = mask & ~drop
+    # what is left entirely inside a ruling's band is a piece of the ruling, not a stroke crossing it
+    band = cv2.dilate(runs.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    n2, lab2 = cv2.connectedComponents(out.astype(np.uint8), connectivity=8)
+    total = np.bincount(lab2.ravel(), minlength=n2)
+    inside = np.bincount(lab2[band], minlength=n2)
+    piece = (inside == total) & (np.arange(n2) > 0)
+    return out & ~piece[lab2]
 
 
 def _drop_thin_runs(mask: np.ndarray, width: float) -> np.ndarray:
@@ -188,8 +216,7 @@ def _drop_thin_runs(mask: np.ndarray, width: float) -> np.ndarray:
     k = int(max(2, round(0.6 * width)))
     if k < 2 or not mask.any():
         return mask
-    m8 = mask.astype(np.uint8)
-    thick = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8)).astype(bool)
+    thick = _vertical_opening(mask.astype(np.uint8), k)
     thin = mask & ~thick
     if not thin.any():
         return mask

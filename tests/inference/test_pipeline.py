@@ -200,3 +200,34 @@ def test_a_useless_model_is_switched_off_for_the_rest_of_the_page(tmp_path):
     assert len(words) == 100 and all(w.strokes and w.source == InkSource.TRACER for w in words)
     assert stats["model tried"] == CHUNK  # the second chunk never went to the model
     assert any("the rest of the page uses the geometric tracer" in w for w in warnings)
+
+
+def _word_with_line(line_thickness: int, side_to_side: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A 60x240 mask: three 5-px-wide vertical strokes crossing a horizontal line at rows 40.. (returns the
+    mask and the strokes alone)."""
+    strokes = np.zeros((60, 240), np.uint8)
+    for x in (50, 120, 190):
+        cv2.line(strokes, (x, 10), (x, 55), 1, 5)
+    mask = strokes.copy()
+    x0, x1 = (0, 239) if side_to_side else (30, 215)
+    cv2.rectangle(mask, (x0, 40), (x1, 40 + line_thickness - 1), 1, -1)
+    return mask.astype(bool), strokes.astype(bool)
+
+
+def test_a_pen_thick_ruling_from_side_to_side_goes_and_crossing_strokes_stay():
+    from inference.pipeline import _remove_rules
+
+    mask, strokes = _word_with_line(5, side_to_side=True)
+    out = _remove_rules(mask)
+    assert not (out & ~strokes).any()  # no ruling pixel left, not even the pieces next to the strokes
+    assert (out & strokes).sum() >= 0.95 * strokes.sum()  # the strokes keep their pixels, crossing too
+
+
+def test_a_thick_underline_stays_a_thin_one_goes():
+    from inference.pipeline import _remove_rules
+
+    thick, _ = _word_with_line(5, side_to_side=False)
+    assert _remove_rules(thick).sum() == thick.sum()  # pen-thick and inside the crop: an underline
+    thin, strokes = _word_with_line(1, side_to_side=False)
+    out = _remove_rules(thin)
+    assert not (out & ~strokes).any()  # a hairline is a ruling even when it does not reach both sides
