@@ -280,7 +280,8 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
             reach = max(0.1 * float(ys[-1] - ys[0] + 1), 2.0 * width)
             # order only: the tracer's own stroke direction measured better than the model's
             # (UNIPEN val words: direction 0.890 kept vs 0.867 when re-directed by the model)
-            best = replace(tracer, strokes=refine.order_like(traced, guide, reach, redirect=False))
+            ordered = refine.order_like(traced, guide, reach, redirect=False)
+            best = replace(tracer, strokes=refine.join_like(ordered, guide, 1.5 * width, reach))
             note = note or "model-ordered tracer ink"
     if not best.strokes:
         return Word((), quad, text, confidence, best.source, 0.0, True), "no strokes found"

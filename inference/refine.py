@@ -283,3 +283,53 @@ def order_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], max_dist_px: 
     # matched strokes first at equal keys; otherwise the input order breaks ties
     order = sorted(range(len(out)), key=lambda i: (full[i], keys[i] is None, i))
     return [out[i] for i in order]
+
+
+def join_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], touch_px: float, max_dist_px: float) -> list[Stroke]:
+    """Join consecutive ``strokes`` (already in ``guide``'s order, e.g. by :func:`order_like`) where the guide
+    writes straight on from one into the next without lifting the pen.
+
+    The tracer cuts cursive at every junction of the skeleton; the model knows where the pen stayed down. A
+    pair is joined when the first stroke's end touches the next one's start (within ``touch_px``) and, just
+    before and just after that point, both lie on the same guide stroke (within ``max_dist_px``), the next one
+    a little further along it.
+    """
+    strokes = list(strokes)
+    if len(strokes) < 2 or not any(len(s) >= 2 for s in guide):
+        return strokes
+    step = max(0.5, max_dist_px / 3.0)  # guide points this close: nearest point ~ nearest place on the path
+    gxy_l, gid_l, pos_l = [], [], []
+    for i, s in enumerate(x.xy.astype(np.float64) for x in guide if len(x) >= 2):
+        arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(s, axis=0).T))])
+        at = np.linspace(0.0, arc[-1], max(2, int(np.ceil(arc[-1] / step)) + 1))
+        gxy_l.append(np.column_stack([np.interp(at, arc, s[:, 0]), np.interp(at, arc, s[:, 1])]))
+        gid_l.append(np.full(len(at), i))
+        pos_l.append(at)
+    gxy, gid, pos = np.concatenate(gxy_l), np.concatenate(gid_l), np.concatenate(pos_l)
+
+    def on_guide(p: np.ndarray) -> tuple[int, float] | None:
+        d = np.hypot(gxy[:, 0] - p[0], gxy[:, 1] - p[1])
+        k = int(np.argmin(d))
+        return (int(gid[k]), float(pos[k])) if d[k] <= max_dist_px else None
+
+    def inside(xy: np.ndarray) -> np.ndarray:
+        # a point a little way in from the end ``xy[0]``: at the pen-lift point itself both guide strokes
+        # are equally near
+        seg = np.hypot(*np.diff(xy.astype(np.float64), axis=0).T)
+        arc = np.concatenate([[0.0], np.cumsum(seg)])
+        at = min(2.0 * touch_px, 0.5 * arc[-1])
+        return np.array([np.interp(at, arc, xy[:, 0]), np.interp(at, arc, xy[:, 1])])
+
+    out = [strokes[0]]
+    for s in strokes[1:]:
+        a = out[-1]
+        end, start = a.xy[-1].astype(np.float64), s.xy[0].astype(np.float64)
+        if float(np.hypot(*(end - start))) <= touch_px and len(a) >= 2 and len(s) >= 2:
+            ge, gs = on_guide(inside(a.xy[::-1])), on_guide(inside(s.xy))
+            if ge is not None and gs is not None and ge[0] == gs[0] and 0.0 <= gs[1] - ge[1] <= 6.0 * max_dist_px:
+                xy = np.concatenate([a.xy, s.xy[1:] if float(np.hypot(*(end - start))) < 1e-6 else s.xy])
+                # times are made up afterwards (synth_timestamps); zeros until then
+                out[-1] = replace(a, points=np.column_stack([xy, np.zeros(len(xy), np.float32)]))
+                continue
+        out.append(s)
+    return out

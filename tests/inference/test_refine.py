@@ -119,3 +119,23 @@ def test_default_speed_follows_the_size_of_the_writing():
     # same duration whatever the resolution, and a word takes a plausible fraction of a second to seconds
     assert t_small[-1].t[-1] == pytest.approx(t_big[-1].t[-1], rel=0.05)
     assert 200 <= t_small[-1].t[-1] <= 3000
+
+
+def _line(*pts) -> Stroke:
+    xy = np.asarray(pts, np.float32)
+    return Stroke(np.column_stack([xy, np.zeros(len(xy), np.float32)]))
+
+
+def test_join_like_joins_where_the_guide_keeps_the_pen_down():
+    from inference.refine import join_like
+
+    a, b = _line((0, 0), (10, 0)), _line((10, 0), (20, 5))
+    one_stroke = [_line((0, 1), (10, 1), (20, 6))]
+    joined = join_like([a, b], one_stroke, touch_px=2.0, max_dist_px=3.0)
+    assert len(joined) == 1 and np.allclose(joined[0].xy, [(0, 0), (10, 0), (20, 5)])  # the shared point once
+    lifted = [_line((0, 1), (10, 1)), _line((10, 1), (20, 6))]
+    assert len(join_like([a, b], lifted, 2.0, 3.0)) == 2  # the guide lifts the pen there
+    apart = _line((14, 0), (20, 5))
+    assert len(join_like([a, apart], one_stroke, 2.0, 3.0)) == 2  # the strokes do not touch
+    backwards = [_line((20, 6), (10, 1), (0, 1))]
+    assert len(join_like([a, b], backwards, 2.0, 3.0)) == 2  # the guide writes b before a
