@@ -66,7 +66,7 @@ eval-real: $(VENV)/.eval
 
 # --- training (CPU 2 threads here; CUDA when present) ------------------------------------------------
 train: $(VENV)/.train
-	$(PY) -m training.train --out runs/main --resume
+	$(PY) -m training.train --out runs/main --resume --batch 16 --coord-sigma 1.0
 
 sample: $(VENV)/.dev
 	$(PY) -m benchmarks.make_sample_page
