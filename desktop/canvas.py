@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import colorsys
 import functools
-import threading
-from collections import OrderedDict
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
@@ -41,6 +39,7 @@ from . import edits
 from .commands import SetPageCommand
 from .document import Document, PageDoc
 from .edits import StrokeRef
+from .identity_cache import IdentityCache
 
 SELECT_COLOR = QColor("#1e88e5")
 PAPER = QColor("#ffffff")
@@ -83,9 +82,15 @@ def points_in_polygon(xy: np.ndarray, poly: np.ndarray) -> np.ndarray:
     return (np.count_nonzero(crosses & (x < xi), axis=1) % 2) == 1
 
 
-_OUTLINES: OrderedDict[int, tuple[Stroke, QPainterPath]] = OrderedDict()
-_OUTLINES_MAX = 60_000
-_outline_lock = threading.Lock()
+def _make_outline(s: Stroke) -> QPainterPath:
+    st = QPainterPathStroker()
+    st.setCapStyle(Qt.PenCapStyle.RoundCap)
+    st.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    st.setWidth(s.width)
+    return st.createStroke(stroke_path(s))
+
+
+_OUTLINES: IdentityCache[Stroke, QPainterPath] = IdentityCache(_make_outline, 60_000)
 
 
 def outline_path(s: Stroke) -> QPainterPath:
@@ -95,22 +100,7 @@ def outline_path(s: Stroke) -> QPainterPath:
     repaint (measured: 1,240 strokes, 110-180 ms -> 17-31 ms per repaint). Outlines are cached per Stroke
     object (strokes are immutable) and can be made ahead of time off the GUI thread (precompute_outlines).
     """
-    key = id(s)
-    with _outline_lock:
-        hit = _OUTLINES.get(key)
-        if hit is not None and hit[0] is s:
-            _OUTLINES.move_to_end(key)
-            return hit[1]
-    st = QPainterPathStroker()
-    st.setCapStyle(Qt.PenCapStyle.RoundCap)
-    st.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    st.setWidth(s.width)
-    path = st.createStroke(stroke_path(s))
-    with _outline_lock:
-        _OUTLINES[key] = (s, path)
-        while len(_OUTLINES) > _OUTLINES_MAX:
-            _OUTLINES.popitem(last=False)
-    return path
+    return _OUTLINES(s)
 
 
 def precompute_outlines(strokes) -> None:

@@ -6,9 +6,7 @@ calls the operations here, so undo/redo and the "unsaved changes" mark come from
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +15,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QUndoStack
 
 from inference.ink import Page
+
+from .identity_cache import IdentityCache
 
 
 def new_id() -> str:
@@ -29,26 +29,14 @@ def qimage_from_rgb(arr: np.ndarray) -> QImage:
     return QImage(arr.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-_DISPLAY: OrderedDict[int, tuple[np.ndarray, QImage]] = OrderedDict()
-_DISPLAY_MAX = 12
-_display_lock = threading.Lock()
+_DISPLAY: IdentityCache[np.ndarray, QImage] = IdentityCache(
+    lambda arr: qimage_from_rgb(arr).convertToFormat(QImage.Format.Format_RGB32), 12)
 
 
 def display_qimage(arr: np.ndarray) -> QImage:
     """The QImage the canvas shows for a page image, in the screen's native 32-bit format so QPixmap
     conversion on the GUI thread is cheap. Thread-safe: workers call it ahead of time (prepare_display)."""
-    key = id(arr)
-    with _display_lock:
-        hit = _DISPLAY.get(key)
-        if hit is not None and hit[0] is arr:
-            _DISPLAY.move_to_end(key)
-            return hit[1]
-    img = qimage_from_rgb(arr).convertToFormat(QImage.Format.Format_RGB32)
-    with _display_lock:
-        _DISPLAY[key] = (arr, img)
-        while len(_DISPLAY) > _DISPLAY_MAX:
-            _DISPLAY.popitem(last=False)
-    return img
+    return _DISPLAY(arr)
 
 
 prepare_display = display_qimage
