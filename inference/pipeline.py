@@ -275,7 +275,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
         best = model
     else:
         best = tracer
-        if guide and traced and not suspicious:
+        if model is not None and traced and not suspicious:  # a guide far from the ink would only scramble
             ys = np.flatnonzero(mask.any(axis=1))
             reach = max(0.1 * float(ys[-1] - ys[0] + 1), 2.0 * width)
             # order only: the tracer's own stroke direction measured better than the model's
@@ -306,9 +306,9 @@ class _WordJob:
 
 
 def _model_useless(stats: Counter, min_words: int = 48, min_rate: float = 0.1) -> bool:
-    # Only the model's own ink counts: ordering the tracer's ink by the model measured no gain on 600 val words
-    # (order rho 0.802 vs 0.811) but cost ~40 ms a word, so a model whose ink is never kept is switched off.
-    used = stats["model"]
+    # The model is worth its ~25 ms a word when its ink is kept or, near the ink, orders and joins the tracer's
+    # strokes; a model whose output is far from the ink on nearly every word is switched off for the page.
+    used = stats["model"] + stats["model-ordered tracer ink"]
     return stats["model tried"] >= min_words and used < min_rate * stats["model tried"]
 
 
@@ -369,7 +369,8 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
             yield Progress("derender", len(words), total)
         if derenderer is not None and _model_useless(stats):
             derenderer = None  # a garbage model costs up to max_len decoder steps per word for nothing
-            warnings.append(f"the model's ink was usable for only {stats['model']} of the first "
+            warnings.append(f"the model's output was near the ink for only "
+                            f"{stats['model'] + stats['model-ordered tracer ink']} of the first "
                             f"{stats['model tried']} words; the rest of the page uses the geometric tracer")
     return words
 
