@@ -568,13 +568,56 @@ def _assign_chars(groups: list[_Ink], sl: _Slot, xh: float) -> list[tuple[_Slot,
 
 
 def _reading_order(quads: list[np.ndarray]) -> list[tuple[int, int]]:
-    """[(index, physical line)] sorted top to bottom; boxes overlapping vertically by more than half
-    their height share a physical line and are read left to right."""
+    """[(index, physical line)] in reading order: columns separated by a clear vertical gutter are read one
+    after the other (left first), each top to bottom; boxes overlapping vertically by more than half their
+    height share a physical line and are read left to right."""
     if not quads:
         return []
     ys = np.array([[q[:, 1].min(), q[:, 1].max()] for q in quads])
-    xs = np.array([q[:, 0].min() for q in quads])
-    idx = sorted(range(len(quads)), key=lambda i: (ys[i].mean()))
+    xs = np.array([[q[:, 0].min(), q[:, 0].max()] for q in quads])
+    out: list[tuple[int, int]] = []
+    for block in _column_blocks(list(range(len(quads))), xs, ys):
+        base = out[-1][1] + 1 if out else 0
+        out += [(i, base + gi) for i, gi in _line_order(block, xs[:, 0], ys)]
+    return out
+
+
+def _gap(lo: np.ndarray, hi: np.ndarray, min_gap: float) -> float | None:
+    """Middle of the widest gap of at least ``min_gap`` between the intervals [lo, hi], or None."""
+    order = np.argsort(lo)
+    reach, best, at = hi[order[0]], min_gap, None
+    for k in order[1:]:
+        if lo[k] - reach >= best:
+            best, at = lo[k] - reach, 0.5 * (lo[k] + reach)
+        reach = max(reach, hi[k])
+    return at
+
+
+def _column_blocks(idx: list[int], xs: np.ndarray, ys: np.ndarray, min_side: int = 3) -> list[list[int]]:
+    """Recursive XY cut: split at a vertical gutter with >= ``min_side`` lines on each side that sit side by
+    side, else at the widest horizontal gap (a heading above two columns), else one block."""
+    if len(idx) < 2 * min_side:
+        return [idx]
+    ix = np.array(idx)
+    line_h = float(np.median(ys[ix, 1] - ys[ix, 0]))
+    cut = _gap(xs[ix, 0], xs[ix, 1], max(line_h, 1.0))
+    if cut is not None:
+        left = [i for i in idx if xs[i, 1] <= cut]
+        right = [i for i in idx if xs[i, 0] >= cut]
+        overlap = min(ys[left, 1].max(), ys[right, 1].max()) - max(ys[left, 0].min(), ys[right, 0].min()) \
+            if left and right else 0.0
+        if len(left) >= min_side and len(right) >= min_side and overlap > 2 * line_h:
+            return _column_blocks(left, xs, ys, min_side) + _column_blocks(right, xs, ys, min_side)
+    cut = _gap(ys[ix, 0], ys[ix, 1], 0.5 * line_h)
+    if cut is None:
+        return [idx]
+    top = [i for i in idx if ys[i, 1] <= cut]
+    bottom = [i for i in idx if ys[i, 0] >= cut]
+    return _column_blocks(top, xs, ys, min_side) + _column_blocks(bottom, xs, ys, min_side)
+
+
+def _line_order(block: list[int], x0: np.ndarray, ys: np.ndarray) -> list[tuple[int, int]]:
+    idx = sorted(block, key=lambda i: (ys[i].mean()))
     groups: list[list[int]] = []
     for i in idx:
         placed = False
@@ -589,8 +632,4 @@ def _reading_order(quads: list[np.ndarray]) -> list[tuple[int, int]]:
         if not placed:
             groups.append([i])
     groups.sort(key=lambda g: np.mean(ys[g].mean(axis=1)))
-    out = []
-    for gi, g in enumerate(groups):
-        for i in sorted(g, key=lambda i: xs[i]):
-            out.append((i, gi))
-    return out
+    return [(i, gi) for gi, g in enumerate(groups) for i in sorted(g, key=lambda i: x0[i])]

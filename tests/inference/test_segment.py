@@ -179,3 +179,28 @@ def test_other_scripts_still_give_boxes(segmenter):
     seg = segmenter.segment(page)
     m, p, g = match_boxes([page.to_original.apply(w.quad) for w in seg.words], sp.word_quads, 0.5)
     assert g > 10 and m / g >= 0.7, (m, p, g)
+
+
+def _box(x0, y0, x1, y1):
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
+
+
+def test_two_columns_are_read_one_after_the_other_under_their_heading():
+    from inference.segment import _reading_order
+
+    quads = [_box(100, 20, 900, 60)]  # a heading across both columns
+    for r in range(5):  # left and right lines at nearly the same heights
+        quads += [_box(100, 100 + 50 * r, 450, 130 + 50 * r), _box(550, 105 + 50 * r, 900, 135 + 50 * r)]
+    assert [i for i, _ in _reading_order(quads)] == [0, 1, 3, 5, 7, 9, 2, 4, 6, 8, 10]
+
+
+def test_one_column_with_gaps_inside_some_lines_stays_line_by_line():
+    from inference.segment import _reading_order
+
+    quads = []
+    for r in range(6):  # every other line detected as two boxes: no gutter runs down the whole page
+        y0, y1 = 100 + 50 * r, 130 + 50 * r
+        quads += [_box(100, y0, 400, y1), _box(600, y0, 900, y1)] if r % 2 else [_box(100, y0, 900, y1)]
+    order = _reading_order(quads)
+    assert [i for i, _ in order] == list(range(len(quads)))
+    assert [ln for _, ln in order] == [0, 1, 1, 2, 3, 3, 4, 5, 5]
