@@ -70,12 +70,12 @@ def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", not
         (f"- Steps {tr.get('steps')}, samples seen {tr.get('samples')}, training compute time "
         f"{tr.get('train_seconds')} s (wall time longer: shared machine)."),
         *(training_notes.strip().splitlines() if training_notes else [
-            "- Hardware: 2-core shared CPU (no GPU), 1 torch thread, bfloat16 autocast, AdamW (lr 6e-4, betas "
-            "0.9/0.98, wd 0.05), warmup 100 steps then cosine to 10% by wall time, grad clip 1.0, batch 16, "
-            "teacher forcing, loss on ink tokens + EOS only."]),
+            ("- Hardware: 2-core shared CPU (no GPU), 1 torch thread, bfloat16 autocast, AdamW (lr 6e-4, betas "
+             "0.9/0.98, wd 0.05), warmup 100 steps then cosine to 10% by wall time, grad clip 1.0, batch 16, "
+             "teacher forcing, loss on ink tokens + EOS only.")]),
         *(["- Runs, newest first: " + "; ".join(
             f"{r['steps']} steps / {r['samples']} samples / {r['train_seconds']} s"
-            + (f" (started from {Path(r['from']).name})" if r.get("from") else "") for r in tr["runs"])]
+            + (f" (checkpoint {r['from']})" if r.get("from") else "") for r in tr["runs"])]
           if tr.get("runs") else []),
     ]
     if trains:
