@@ -6,7 +6,8 @@
 * :func:`greedy_decode` runs one batch: the encoder once, then one decoder step per token with the KV cache.
   Each row feeds its own prefix (``BOS chars SEP``, or ``BOS SEP`` in vanilla mode) step by step, then
   greedy ink tokens under the grammar mask, until EOS, the token cap or the repetition guard; finished rows
-  leave the batch so the rest run on a smaller one.
+  ride along until half the batch is done, then the batch is compacted (the KV cache is read in place,
+  :class:`StepCache`).
 * :class:`Derenderer` sorts words by expected length, batches them and maps the strokes back to the page;
   it uses the decoder step with its memory-only work hoisted out of the token loop when the model set
   can build it (:mod:`inference.hoist`, 1.9x faster batched).

@@ -190,16 +190,17 @@ def _remove_rules(mask: np.ndarray, span_frac: float = 0.6) -> np.ndarray:
     # a run from one side of the crop to the other is a ruling, however thick (w04/w05 in the real photos:
     # a line as thick as the pen): "thicker than the ruling" is then measured against its own thickness
     # (area / length). Shorter runs may be underlines or long pen strokes: only thin ones go.
-    n, lab, st, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
+    _, lab, st, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
     x0, w = st[:, cv2.CC_STAT_LEFT], st[:, cv2.CC_STAT_WIDTH]
     side_to_side = (x0 <= 1) & (x0 + w >= mask.shape[1] - 1)
     own = np.ceil(st[:, cv2.CC_STAT_AREA] / np.maximum(w, 1)).astype(int) + 3
     k = np.where(side_to_side, np.maximum(4, own), 4)
     drop = np.zeros(mask.shape, bool)
     m8 = mask.astype(np.uint8)
+    k[0] = 0  # the background: never dropped
+    need = k[lab]  # per pixel: the vertical run a crossing stroke must reach
     for kh in np.unique(k[1:]):
-        thick = _vertical_opening(m8, int(kh))
-        drop |= np.isin(lab, np.flatnonzero(k == kh)) & (lab > 0) & ~thick
+        drop |= (need == kh) & ~_vertical_opening(m8, int(kh))
     out = mask & ~drop
     # what is left entirely inside a ruling's band is a piece of the ruling, not a stroke crossing it
     band = cv2.dilate(runs.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
@@ -305,11 +306,14 @@ class _WordJob:
     confidence: float
 
 
-def _model_useless(stats: Counter, min_words: int = 48, min_rate: float = 0.1) -> bool:
+def _model_used(stats: Counter) -> int:
     # The model is worth its ~25 ms a word when its ink is kept or, near the ink, orders and joins the tracer's
     # strokes; a model whose output is far from the ink on nearly every word is switched off for the page.
-    used = stats["model"] + stats["model-ordered tracer ink"]
-    return stats["model tried"] >= min_words and used < min_rate * stats["model tried"]
+    return stats["model"] + stats["model-ordered tracer ink"]
+
+
+def _model_useless(stats: Counter, min_words: int = 48, min_rate: float = 0.1) -> bool:
+    return stats["model tried"] >= min_words and _model_used(stats) < min_rate * stats["model tried"]
 
 
 def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSet | None,
@@ -369,8 +373,7 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
             yield Progress("derender", len(words), total)
         if derenderer is not None and _model_useless(stats):
             derenderer = None  # a garbage model costs up to max_len decoder steps per word for nothing
-            warnings.append(f"the model's output was near the ink for only "
-                            f"{stats['model'] + stats['model-ordered tracer ink']} of the first "
+            warnings.append(f"the model's output was near the ink for only {_model_used(stats)} of the first "
                             f"{stats['model tried']} words; the rest of the page uses the geometric tracer")
     return words
 

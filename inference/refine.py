@@ -38,6 +38,11 @@ def _with_xy(s: Stroke, xy: np.ndarray) -> Stroke:
     return replace(s, points=np.column_stack([np.asarray(xy, np.float32), s.t]))
 
 
+def _arc_length(xy: np.ndarray) -> np.ndarray:
+    """Distance along the polyline from its first point to each point (float64, starts at 0)."""
+    return np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(np.asarray(xy, np.float64), axis=0).T))])
+
+
 # ---------------------------------------------------------------------------------------------------
 
 
@@ -119,8 +124,7 @@ def resample(strokes: Iterable[Stroke], step_px: float) -> list[Stroke]:
         if len(p) < 2:
             out.append(s)
             continue
-        seg = np.hypot(*np.diff(p[:, :2], axis=0).T)
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        cum = _arc_length(p[:, :2])
         total = cum[-1]
         if total <= 1e-9:
             out.append(replace(s, points=p[:1]))
@@ -248,8 +252,7 @@ def order_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], max_dist_px: 
     if not strokes or not g:
         return strokes
     gxy = np.concatenate(g)
-    step = np.hypot(*np.diff(gxy, axis=0).T) if len(gxy) > 1 else np.zeros(0)
-    gpos = np.concatenate([[0.0], np.cumsum(step)])
+    gpos = _arc_length(gxy)
 
     out: list[Stroke] = []
     keys: list[float | None] = []
@@ -297,15 +300,11 @@ def join_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], touch_px: floa
     strokes = list(strokes)
     if len(strokes) < 2 or not any(len(s) >= 2 for s in guide):
         return strokes
-    step = max(0.5, max_dist_px / 3.0)  # guide points this close: nearest point ~ nearest place on the path
-    gxy_l, gid_l, pos_l = [], [], []
-    for i, s in enumerate(x.xy.astype(np.float64) for x in guide if len(x) >= 2):
-        arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(s, axis=0).T))])
-        at = np.linspace(0.0, arc[-1], max(2, int(np.ceil(arc[-1] / step)) + 1))
-        gxy_l.append(np.column_stack([np.interp(at, arc, s[:, 0]), np.interp(at, arc, s[:, 1])]))
-        gid_l.append(np.full(len(at), i))
-        pos_l.append(at)
-    gxy, gid, pos = np.concatenate(gxy_l), np.concatenate(gid_l), np.concatenate(pos_l)
+    # guide points this close: the nearest point is about the nearest place on the path
+    dense = resample((g for g in guide if len(g) >= 2), max(0.5, max_dist_px / 3.0))
+    gxy = np.concatenate([g.xy for g in dense]).astype(np.float64)
+    gid = np.concatenate([np.full(len(g), i) for i, g in enumerate(dense)])
+    pos = np.concatenate([_arc_length(g.xy) for g in dense])
 
     def on_guide(p: np.ndarray) -> tuple[int, float] | None:
         d = np.hypot(gxy[:, 0] - p[0], gxy[:, 1] - p[1])
@@ -315,19 +314,18 @@ def join_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], touch_px: floa
     def inside(xy: np.ndarray) -> np.ndarray:
         # a point a little way in from the end ``xy[0]``: at the pen-lift point itself both guide strokes
         # are equally near
-        seg = np.hypot(*np.diff(xy.astype(np.float64), axis=0).T)
-        arc = np.concatenate([[0.0], np.cumsum(seg)])
+        arc = _arc_length(xy)
         at = min(2.0 * touch_px, 0.5 * arc[-1])
         return np.array([np.interp(at, arc, xy[:, 0]), np.interp(at, arc, xy[:, 1])])
 
     out = [strokes[0]]
     for s in strokes[1:]:
         a = out[-1]
-        end, start = a.xy[-1].astype(np.float64), s.xy[0].astype(np.float64)
-        if float(np.hypot(*(end - start))) <= touch_px and len(a) >= 2 and len(s) >= 2:
+        gap = float(np.hypot(*(a.xy[-1].astype(np.float64) - s.xy[0])))
+        if gap <= touch_px and len(a) >= 2 and len(s) >= 2:
             ge, gs = on_guide(inside(a.xy[::-1])), on_guide(inside(s.xy))
             if ge is not None and gs is not None and ge[0] == gs[0] and 0.0 <= gs[1] - ge[1] <= 6.0 * max_dist_px:
-                xy = np.concatenate([a.xy, s.xy[1:] if float(np.hypot(*(end - start))) < 1e-6 else s.xy])
+                xy = np.concatenate([a.xy, s.xy[1:] if gap < 1e-6 else s.xy])
                 # times are made up afterwards (synth_timestamps); zeros until then
                 out[-1] = replace(a, points=np.column_stack([xy, np.zeros(len(xy), np.float32)]))
                 continue
