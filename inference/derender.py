@@ -185,6 +185,11 @@ def grammar_table(spec: TokenSpec) -> np.ndarray:
     return _GRAMMAR[spec]
 
 
+def cache_names(layers: int) -> list[str]:
+    """The decoder step's cache inputs, in order: k0, v0, k1, v1, ... (docs/model-interface.md)."""
+    return [f"{kv}{i}" for i in range(layers) for kv in ("k", "v")]
+
+
 class StepCache:
     """Self-attention keys/values of the positions decoded so far, in buffers the step reads in place.
 
@@ -207,11 +212,9 @@ class StepCache:
             self.v = np.concatenate([self.v, np.zeros_like(self.v)], axis=3)
         bias = np.full((1, 1, 1, self.capacity), -1e9, np.float32)
         bias[..., :self.length] = 0.0
-        out = {"bias": bias}
-        for i in range(self.k.shape[0]):
-            out[f"k{i}"] = self.k[i]  # contiguous views: onnxruntime reads them without a copy
-            out[f"v{i}"] = self.v[i]
-        return out
+        # contiguous views: onnxruntime reads them without a copy
+        views = [buf[i] for i in range(self.k.shape[0]) for buf in (self.k, self.v)]
+        return {"bias": bias, **dict(zip(cache_names(self.k.shape[0]), views))}
 
     def append(self, new_k: np.ndarray, new_v: np.ndarray) -> None:
         want = self.k.shape[:4]

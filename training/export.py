@@ -18,7 +18,8 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from inference.models import sha256_file
+from inference.derender import cache_names
+from inference.models import FORMAT, sha256_file
 from inference.tokens import TokenSpec
 
 from .model import Derender, ModelConfig
@@ -47,10 +48,6 @@ class _Dec(torch.nn.Module):
 
     def forward(self, tokens, memory, position, bias, *caches):
         return self.m.step_cached(tokens, memory, position, bias, *caches)
-
-
-def cache_names(layers: int) -> list[str]:
-    return [f"{kv}{i}" for i in range(layers) for kv in ("k", "v")]
 
 
 def caches_from_past(past: np.ndarray, capacity: int) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -188,7 +185,7 @@ def export(model: Derender, out_dir: Path, metrics: dict | None = None, quant: b
             for p in (enc32, dec32):
                 (out_dir / p.name).write_bytes(p.read_bytes())
     manifest = {
-        "format": 2,
+        "format": FORMAT,
         "models": {name[:-5]: {"file": name, "sha256": sha256(out_dir / name), "bytes": (out_dir / name).stat().st_size}
                    for name in (ENCODER, DECODER)},
         "tokens": spec.to_dict(),
