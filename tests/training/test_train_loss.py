@@ -4,8 +4,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from inference.tokens import TokenSpec  # noqa: E402
-from training.train import coord_soft_loss  # noqa: E402
+from inference.tokens import TokenSpec
+from training.train import coord_soft_loss
 
 SPEC = TokenSpec()
 
