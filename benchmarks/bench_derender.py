@@ -87,7 +87,7 @@ def page_2000() -> tuple[Path, int]:
 
 
 def word_crops(sp, spec, n: int):
-    from inference import derender as dr
+    from inference.model import derender as dr
 
     crops = [dr.crop_word(sp.image, q, spec) for q in sp.word_quads[:n]]
     return crops, list(sp.texts[:n])
@@ -97,7 +97,7 @@ def word_crops(sp, spec, n: int):
 def our_models(threads: int, directory: str | None = None):
     """(ModelSet, label): ``directory``, else the installed model, else a random-weight stand-in."""
     from inference.errors import ModelError
-    from inference.models import load_models, models_available
+    from inference.model.models import load_models, models_available
 
     if directory:
         return load_models(directory, threads=threads), f"model in {directory}"
@@ -110,7 +110,7 @@ def our_models(threads: int, directory: str | None = None):
     if not (d / "manifest.json").is_file():
         import torch
 
-        from inference.tokens import TokenSpec
+        from inference.model.tokens import TokenSpec
         from training.export import export
         from training.model import Derender, ModelConfig
 
@@ -123,11 +123,11 @@ def fixed_steps(encoder, decoder, images: np.ndarray, first_token: int, steps: i
                 head_dim: int, prepare=None) -> None:
     """Encoder once, then exactly ``steps`` greedy decoder steps with the KV cache (no early stop).
 
-    ``prepare`` (the engine's hoisted decoder, inference.hoist) turns memory into the step's extra feeds."""
+    ``prepare`` (the engine's hoisted decoder, inference.model.hoist) turns memory into the step's extra feeds."""
     b = images.shape[0]
     (memory,) = encoder.run(["memory"], {"image": images})
     extra = prepare(memory) if prepare is not None else {"memory": memory}
-    from inference.derender import StepCache
+    from inference.model.derender import StepCache
 
     cache = StepCache(layers, b, heads, head_dim)
     tok = np.full((b, 1), first_token, np.int64)
@@ -139,7 +139,7 @@ def fixed_steps(encoder, decoder, images: np.ndarray, first_token: int, steps: i
 
 
 def bench_ours(models, crops, texts, steps: int, batch: int, natural: bool) -> dict:
-    from inference import derender as dr
+    from inference.model import derender as dr
 
     spec = models.spec
     d = models.manifest.decoder
@@ -364,7 +364,7 @@ def inksight_child(threads: int, steps: int, words: int) -> None:
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.log_severity_level = 3
-    so.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as inference.models does
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as inference.model.models does
     sess = {k: ort.InferenceSession(p, so, providers=["CPUExecutionProvider"]) for k, p in info["paths"].items()}
     rng = np.random.default_rng(0)
     L, H, hd = MT5["dec_layers"], MT5["heads"], MT5["d"] // MT5["heads"]

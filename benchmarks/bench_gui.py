@@ -48,8 +48,8 @@ def make_photo(path: Path, n_words: int, seed: int = 3) -> tuple[Path, int]:
         return path, len(best.texts)
     from HersheyFonts import HersheyFonts
 
-    from inference.ink import Stroke
-    from inference.render import render_strokes_rgb
+    from inference.document.ink import Stroke
+    from inference.document.render import render_strokes_rgb
 
     font = HersheyFonts()
     font.load_default_font()

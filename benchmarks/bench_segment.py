@@ -36,9 +36,9 @@ def _make_photo(path: Path, megapixels: float, seed: int) -> tuple[int, int]:
 
 def _child(path: str, threads: int, runs: int) -> None:
     t0 = time.perf_counter()
-    from inference.load import load_image
-    from inference.page import prepare_page
-    from inference.segment import Segmenter
+    from inference.photo.load import load_image
+    from inference.photo.page import prepare_page
+    from inference.photo.segment import Segmenter
 
     seg = Segmenter(threads=threads)
     _ = seg.engine

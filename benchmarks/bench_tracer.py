@@ -15,11 +15,11 @@ import time
 
 import numpy as np
 
-from inference.fidelity import fidelity
-from inference.ink import Stroke
-from inference.render import draw_strokes_mask
-from inference.style import estimate_width
-from inference.tracer import trace_mask
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
+from inference.strokes.fidelity import fidelity
+from inference.strokes.style import estimate_width
+from inference.strokes.tracer import trace_mask
 from tests.inference.synthpage import hershey_word
 
 WORDS = ["hello", "minimum", "quick", "brown", "jumps", "Lazy", "dogs", "eight", "wax", "Tiger", "forty",

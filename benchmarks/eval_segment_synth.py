@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.debug import write_debug_overlay
-from inference.load import load_image
-from inference.page import prepare_page
-from inference.segment import Segmenter
+from inference.photo.debug import write_debug_overlay
+from inference.photo.load import load_image
+from inference.photo.page import prepare_page
+from inference.photo.segment import Segmenter
 from tests.inference.synthpage import corner_error, make_page, match_boxes
 
 

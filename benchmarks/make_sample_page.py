@@ -14,8 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from inference.ink import Stroke
-from inference.render import draw_strokes_mask
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
 from inference.resources import samples_dir
 from tests.inference.synthpage import make_page
 

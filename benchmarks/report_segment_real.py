@@ -14,12 +14,12 @@ import csv
 import time
 from pathlib import Path
 
-from inference.debug import write_debug_overlay
-from inference.drawings import find_drawings
 from inference.errors import InputError
-from inference.load import load_image
-from inference.page import prepare_page
-from inference.segment import Segmenter
+from inference.photo.debug import write_debug_overlay
+from inference.photo.drawings import find_drawings
+from inference.photo.load import load_image
+from inference.photo.page import prepare_page
+from inference.photo.segment import Segmenter
 
 DEFAULT_REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "real"
 

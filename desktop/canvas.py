@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
 )
 
-from inference.ink import Page, Stroke
+from inference.document.ink import Page, Stroke
 
 from . import edits
 from .commands import SetPageCommand

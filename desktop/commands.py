@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QUndoCommand
 
-from inference.ink import Page
+from inference.document.ink import Page
 
 from .document import Document, PageDoc
 

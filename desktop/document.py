@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QUndoStack
 
-from inference.ink import Page
+from inference.document.ink import Page
 
 from .identity_cache import IdentityCache
 

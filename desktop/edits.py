@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from inference.ink import InkSource, Page, Quad, Stroke, Word
+from inference.document.ink import InkSource, Page, Quad, Stroke, Word
 
 DRAWINGS = -1
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from inference.document.ink import Page, Word
 from inference.errors import InkLiftError
-from inference.ink import Page, Word
 from inference.jobs import CancelToken, Progress
 
 NOT_AVAILABLE = ("The conversion engine is not available in this build, so photos cannot be turned into ink "

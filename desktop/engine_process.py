@@ -48,7 +48,7 @@ def _frozen(word: Any) -> Any:
 
 
 def unpack_result(packed: tuple) -> Any:
-    from inference.ink import Page, Quad, Stroke, Word
+    from inference.document.ink import Page, Quad, Stroke, Word
     from inference.pipeline import PageResult
 
     width, height, image_path, meta, pts, smeta, words, _n_drawings, image, warnings, timings = packed

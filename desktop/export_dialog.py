@@ -1,5 +1,5 @@
 """Export dialog (SVG, InkML, Xournal++ .xopp, PNG; current page or all pages) and the export job, which
-runs off the GUI thread through inference.formats.export_page."""
+runs off the GUI thread through inference.document.formats.export_page."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inference.document.ink import Page
 from inference.errors import InkLiftError
-from inference.ink import Page
 from inference.jobs import CancelToken, Progress
 
 FORMATS = [("svg", "SVG drawing (.svg)"), ("inkml", "InkML ink (.inkml)"),
@@ -48,9 +48,9 @@ def export_job(items: list[ExportItem], folder: Path, fmt: str, with_image: bool
 
     def job(token: CancelToken):
         try:
-            from inference.formats import export_page
+            from inference.document.formats import export_page
         except ImportError:
-            raise InkLiftError("Export is not available in this build (inference.formats is missing).") from None
+            raise InkLiftError("Export is not available in this build (inference.document.formats is missing).") from None
         folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         used: set[str] = set()

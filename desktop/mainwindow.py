@@ -49,7 +49,7 @@ def _page_from_file(path: Path) -> PageDoc:
     if path.suffix.lower() in INK_SUFFIXES:
         import numpy as np
 
-        from inference.formats import import_page
+        from inference.document.formats import import_page
 
         ink = import_page(path)
         img = np.full((ink.height, ink.width, 3), 255, np.uint8)

@@ -10,9 +10,9 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
+from inference.document.render import draw_strokes_mask
+from inference.document.transforms import Transform
 from inference.jobs import Progress
-from inference.render import draw_strokes_mask
-from inference.transforms import Transform
 
 from .document import Document, PageDoc, qimage_from_rgb
 from .jobs import JobManager

@@ -5,7 +5,7 @@ Layout (version 1)::
     project.json          {"format": "inklift-project", "version": 1, "pages": [...], "current": 0}
     photos/<id><ext>      the original photo bytes, untouched
     images/<id>.png       the page image the ink sits on, only when it differs from the photo
-    ink/<id>.inkml        the page's ink (inference.formats.inkml; word text/box/confidence/review state)
+    ink/<id>.inkml        the page's ink (inference.document.formats.inkml; word text/box/confidence/review state)
 
 Saving writes a temp file next to the target and renames it into place, so a crash never leaves half a
 project. Works on a snapshot of plain values, so it can run off the GUI thread.
@@ -24,8 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from inference.document.ink import Page
 from inference.errors import FormatError
-from inference.ink import Page
 from inference.jobs import CancelToken, Progress
 
 FORMAT = "inklift-project"
@@ -54,7 +54,7 @@ def _safe_ext(ext: str) -> str:
 def write_project(path: str | os.PathLike, pages: list[PageRecord], current: int = 0,
                   cancel: CancelToken | None = None) -> Generator[Progress, None, Path]:
     """Job: write the project atomically; yields a Progress per page."""
-    from inference.formats.inkml import inkml_bytes
+    from inference.document.formats.inkml import inkml_bytes
 
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -126,7 +126,7 @@ def _read(z: zipfile.ZipFile, name: str, what: str) -> bytes:
 
 def read_project(path: str | os.PathLike) -> tuple[list[LoadedPage], int]:
     """Read a project: (pages, current page index). FormatError on anything unusable."""
-    from inference.formats.inkml import inkml_from_bytes
+    from inference.document.formats.inkml import inkml_from_bytes
 
     path = Path(path)
     what = path.name

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inference.document.ink import Word
 from inference.errors import InkLiftError
-from inference.ink import Word
 
 from . import edits, engine
 from .canvas import InkView

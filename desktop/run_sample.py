@@ -41,9 +41,9 @@ def run_headless(out_dir: Path | None = None, use_engine: bool = True) -> int:
     out.mkdir(parents=True, exist_ok=True)
     photo, ink_file = samples_dir() / SAMPLE_PHOTO, samples_dir() / SAMPLE_INK
     try:
-        from inference.formats import export_page
+        from inference.document.formats import export_page
     except ImportError:
-        print("InkLift (headless): the exporters (inference.formats) are not available in this build.",
+        print("InkLift (headless): the exporters (inference.document.formats) are not available in this build.",
               file=sys.stderr)
         return 1
     pl = _engine() if use_engine else None
@@ -63,7 +63,7 @@ def run_headless(out_dir: Path | None = None, use_engine: bool = True) -> int:
                              show)
             page, image, warnings = result.page, result.image, list(result.warnings)
         elif ink_file.exists():
-            from inference.formats.inkml import read_inkml
+            from inference.document.formats.inkml import read_inkml
 
             why = "the conversion engine is not available" if pl is None else f"{photo.name} is missing"
             print(f"No display and {why}: converting the sample ink {ink_file} instead.")

@@ -7,7 +7,7 @@ that names the step and the file:
    and opens in onnxruntime; the PP-OCR models shipped inside rapidocr open too;
 2. the bundled sample photo ``resources/samples/sample-page.jpg`` converts through the real pipeline
    (``inference.pipeline.run_page``) into a page with ink;
-3. every export format is written (``inference.formats.export_page``) and read back (XML formats parsed,
+3. every export format is written (``inference.document.formats.export_page``) and read back (XML formats parsed,
    PNG decoded);
 4. Qt works offscreen: the image-format plugins read the sample photo, QtSvg renders our SVG export and the
    desktop module imports.
@@ -34,9 +34,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.models import sha256_file
+from inference.model.models import sha256_file
 
-# Fallback list; inference.formats.EXPORTERS (the formats owner's registry) wins, so new formats are covered.
+# Fallback list; inference.document.formats.EXPORTERS (the formats owner's registry) wins, so new formats are covered.
 DEFAULT_FORMATS = ("inkml", "svg", "xopp", "png")
 SAMPLE_NAME = "sample-page.jpg"
 
@@ -185,9 +185,9 @@ def check_engine_models(models_dir: Path, report: Report) -> None:
     """Load the shipped set through the engine's own loader, as a conversion does: a manifest the engine
     rejects would otherwise only show as a quiet fallback to the tracer."""
     try:
-        from inference.models import load_models
+        from inference.model.models import load_models
     except ImportError as e:
-        raise SmokeFailure(f"models: the engine's model loader is not in this build (inference.models: {e})") from e
+        raise SmokeFailure(f"models: the engine's model loader is not in this build (inference.model.models: {e})") from e
     from inference.errors import ModelError
 
     try:
@@ -196,12 +196,12 @@ def check_engine_models(models_dir: Path, report: Report) -> None:
     except ModelError as e:
         raise SmokeFailure(f"models: the engine rejects the shipped models: {e}") from e
     decoder = "decoder step"
-    if hasattr(models, "decoder_step"):  # inference/hoist.py: needs the onnx package at run time
+    if hasattr(models, "decoder_step"):  # inference/model/hoist.py: needs the onnx package at run time
         if getattr(sys, "frozen", False):
             try:
                 import onnx.shape_inference  # noqa: F401
             except ImportError as e:
-                raise SmokeFailure(f"models: onnx (a run-time dependency of inference/hoist.py) is missing "
+                raise SmokeFailure(f"models: onnx (a run-time dependency of inference/model/hoist.py) is missing "
                                    f"from the bundle: {e}") from e
         _step, prepare = models.decoder_step()
         notes = "; ".join(getattr(models, "notes", []) or [])
@@ -274,7 +274,7 @@ def convert_sample(sample: Path, report: Report):
 
 
 def export_formats() -> tuple[str, ...]:
-    from inference import formats
+    from inference.document import formats
 
     names = (getattr(formats, "EXPORTERS", None) or getattr(formats, "FORMATS", None)
              or getattr(formats, "EXPORT_FORMATS", None))
@@ -306,9 +306,9 @@ def validate_output(path: Path, fmt: str) -> str:
 
 def export_all(result, out_dir: Path, report: Report) -> dict[str, Path]:
     try:
-        from inference.formats import export_page
+        from inference.document.formats import export_page
     except ImportError as e:
-        raise SmokeFailure(f"export: inference.formats.export_page is not in this build ({e})") from e
+        raise SmokeFailure(f"export: inference.document.formats.export_page is not in this build ({e})") from e
     written = {}
     for fmt in export_formats():
         path = out_dir / f"sample-page.{fmt}"

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .document.ink import Page
 from .errors import InkLiftError, InputError
-from .ink import Page
 from .jobs import CancelToken, Progress
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT = 0, 2, 3
@@ -136,7 +136,7 @@ def _run_image(path: Path, args, on_progress: Callable[[Progress], None],
 
 def _convert_one(path: Path, args, on_progress: Callable[[Progress], None],
                  cancel: CancelToken) -> dict:
-    from .formats import EXPORTERS, export_page, read_inkml, read_svg
+    from .document.formats import EXPORTERS, export_page, read_inkml, read_svg
 
     t0 = time.perf_counter()
     if not path.exists():

@@ -11,7 +11,7 @@ mask; the model's ink is kept only when its fidelity is within ``model_margin`` 
 the tracer's strokes are used, re-ordered and re-directed to follow the model's path (the model knows the
 writing order better than the tracer). A word below ``fidelity_threshold`` is flagged for review. Times are synthetic. Without a model
 every word comes from the tracer (a reported mode, not an error). Ink outside the words becomes
-``Page.drawings`` (regions from :mod:`inference.drawings`; background texture is skipped and reported).
+``Page.drawings`` (regions from :mod:`inference.photo.drawings`; background texture is skipped and reported).
 """
 
 from __future__ import annotations
@@ -25,19 +25,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import derender as dr
-from . import refine
+from .document.ink import DEFAULT_COLOR, InkSource, Page, Quad, Stroke, Word
+from .document.transforms import Transform
 from .errors import Cancelled, InkLiftError, InputError, ModelError
-from .fidelity import fidelity
-from .ink import DEFAULT_COLOR, InkSource, Page, Quad, Stroke, Word
-from .inkmask import ink_mask
 from .jobs import CancelToken, Progress
-from .load import load_image
-from .models import ModelSet, load_models, models_available
+from .model import derender as dr
+from .model.models import ModelSet, load_models, models_available
+from .photo.inkmask import ink_mask
+from .photo.load import load_image
+from .photo.ruling import drop_thin_runs, remove_rules
 from .resources import models_dir
-from .style import estimate_style
-from .tracer import trace_mask
-from .transforms import Transform
+from .strokes import refine
+from .strokes.fidelity import fidelity
+from .strokes.style import estimate_style
+from .strokes.tracer import trace_mask
 
 LAYOUTS = ("auto", "page", "line", "word")
 CHUNK = 96  # words cropped and decoded together (bounds memory on 2,000-word pages)
@@ -136,112 +137,20 @@ def _refine(strokes: list[Stroke], mask: np.ndarray, width: float) -> list[Strok
     return refine.simplify(out, 0.3)
 
 
-_RULE_ANGLES = (-6.0, -4.0, -2.5, -1.2, 0.0, 1.2, 2.5, 4.0, 6.0)
-
-
-def _line_kernel(length: int, deg: float) -> np.ndarray:
-    a = np.deg2rad(deg)
-    half = length // 2
-    rise = round(float(np.tan(a)) * half)
-    dy = abs(rise)
-    k = np.zeros((2 * dy + 1, 2 * half + 1), np.uint8)
-    cv2.line(k, (0, dy - rise), (2 * half, dy + rise), 1, 1, cv2.LINE_8)
-    return k
-
-
-def _vertical_opening(m8: np.ndarray, k: int) -> np.ndarray:
-    """Pixels on vertical runs at least ``k`` long. (cv2's opening with an even kernel shifts the result by a
-    pixel: erode and dilate use the same anchor, so the dilation gets the mirrored one here.)"""
-    kernel = np.ones((k, 1), np.uint8)
-    a = k // 2
-    return cv2.dilate(cv2.erode(m8, kernel, anchor=(0, a)), kernel, anchor=(0, k - 1 - a)).astype(bool)
-
-
-def _rule_runs(mask: np.ndarray, span_frac: float) -> np.ndarray:
-    """Pixels on long thin straight runs within +-6 degrees of level (ruled or grid lines)."""
-    h, w = mask.shape
-    f = 1.0 if w <= 400 else 400.0 / w  # big masks: find the runs on a reduced copy (lines stay lines)
-    m8 = mask.astype(np.uint8)
-    small = m8 if f == 1.0 else (cv2.resize(m8 * 255, (max(1, round(w * f)), max(1, round(h * f))),
-                                            interpolation=cv2.INTER_AREA) > 60).astype(np.uint8)
-    span = int(span_frac * small.shape[1])
-    if span < 15:
-        return np.zeros(mask.shape, bool)
-    runs = np.zeros_like(small)
-    for deg in _RULE_ANGLES:
-        runs |= cv2.morphologyEx(small, cv2.MORPH_OPEN, _line_kernel(span, deg))
-    if f != 1.0:
-        runs = cv2.resize(runs, (w, h), interpolation=cv2.INTER_NEAREST)
-        runs = cv2.dilate(runs, np.ones((3, 3), np.uint8))
-    return runs.astype(bool)
-
-
-def _remove_rules(mask: np.ndarray, span_frac: float = 0.6) -> np.ndarray:
-    """Drop ruled/grid lines: thin straight runs (within +-6 degrees of level) spanning most of the width.
-
-    Strokes crossing a ruling keep their pixels where the ink runs at least 3 px further across it than
-    the ruling is thick.
-    """
-    if not mask.any():
-        return mask
-    runs = _rule_runs(mask, span_frac)
-    if not runs.any():
-        return mask
-    # a run from one side of the crop to the other is a ruling, however thick (w04/w05 in the real photos:
-    # a line as thick as the pen): "thicker than the ruling" is then measured against its own thickness
-    # (area / length). Shorter runs may be underlines or long pen strokes: only thin ones go.
-    _, lab, st, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
-    x0, w = st[:, cv2.CC_STAT_LEFT], st[:, cv2.CC_STAT_WIDTH]
-    side_to_side = (x0 <= 1) & (x0 + w >= mask.shape[1] - 1)
-    own = np.ceil(st[:, cv2.CC_STAT_AREA] / np.maximum(w, 1)).astype(int) + 3
-    k = np.where(side_to_side, np.maximum(4, own), 4)
-    drop = np.zeros(mask.shape, bool)
-    m8 = mask.astype(np.uint8)
-    k[0] = 0  # the background: never dropped
-    need = k[lab]  # per pixel: the vertical run a crossing stroke must reach
-    for kh in np.unique(k[1:]):
-        drop |= (need == kh) & ~_vertical_opening(m8, int(kh))
-    out = mask & ~drop
-    # what is left entirely inside a ruling's band is a piece of the ruling, not a stroke crossing it
-    band = cv2.dilate(runs.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    n2, lab2 = cv2.connectedComponents(out.astype(np.uint8), connectivity=8)
-    total = np.bincount(lab2.ravel(), minlength=n2)
-    inside = np.bincount(lab2[band], minlength=n2)
-    piece = (inside == total) & (np.arange(n2) > 0)
-    return out & ~piece[lab2]
-
-
-def _drop_thin_runs(mask: np.ndarray, width: float) -> np.ndarray:
-    """Remove leftover bits of rulings: flat pieces clearly thinner than the pen (a dashed or bent
-    ruling that :func:`_remove_rules` could not follow). Pen strokes are as thick as the pen everywhere."""
-    k = int(max(2, round(0.6 * width)))
-    if k < 2 or not mask.any():
-        return mask
-    thick = _vertical_opening(mask.astype(np.uint8), k)
-    thin = mask & ~thick
-    if not thin.any():
-        return mask
-    n, lab, st, _ = cv2.connectedComponentsWithStats(thin.astype(np.uint8), connectivity=8)
-    flat = np.zeros(n, bool)
-    flat[1:] = (st[1:, cv2.CC_STAT_WIDTH] >= 4 * np.maximum(st[1:, cv2.CC_STAT_HEIGHT], 1)) & \
-        (st[1:, cv2.CC_STAT_WIDTH] >= 3 * width)
-    return mask & ~flat[lab]
-
-
 def _word_mask(crop: dr.WordCrop, quad: Quad, page_ink: np.ndarray | None) -> tuple[np.ndarray, float, str]:
     """The word's ink in crop px (neighbours and ruled lines out), its stroke width and ink colour."""
     raw = crop.warp_to_crop(page_ink) if page_ink is not None else ink_mask(crop.image)
     if not raw.any():
         return raw, 0.0, DEFAULT_COLOR
     q_crop = crop.page_to_crop.apply(quad.to_array())
-    clean = _remove_rules(raw)
+    clean = remove_rules(raw)
     m0 = clean & _quad_mask(raw.shape, q_crop, 3.0)
     if not m0.any():
         return m0, 0.0, DEFAULT_COLOR
     style = estimate_style(crop.image, m0)
     width = float(style.width_px)
     m = clean & _quad_mask(raw.shape, q_crop, max(2.0, 1.5 * width))
-    return _drop_thin_runs(m, width), width, style.color
+    return drop_thin_runs(m, width), width, style.color
 
 
 def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
@@ -403,16 +312,16 @@ def _drawing_ink(mask: np.ndarray, pen: float, bbox, page_size: tuple[int, int])
 
 def _trace_drawings(image: np.ndarray, page_image, segmentation, words: Sequence[Word],
                     stats: Counter) -> list[Stroke]:
-    """Ink outside every word box (diagrams, arrows, underlines; regions from inference.drawings)
+    """Ink outside every word box (diagrams, arrows, underlines; regions from inference.photo.drawings)
     -> strokes in page px, each region styled with its own ink colour and width."""
-    from .drawings import find_drawings
+    from .photo.drawings import find_drawings
 
     pen = [s.width for w in words for s in w.strokes[:1]]
     pen_w = float(np.median(pen)) if pen else 2.5
     out: list[Stroke] = []
     for region in find_drawings(page_image, segmentation):
         x0, y0 = int(region.bbox[0]), int(region.bbox[1])
-        mask = _drop_thin_runs(region.mask, pen_w)  # leftover bits of ruling are paper
+        mask = drop_thin_runs(region.mask, pen_w)  # leftover bits of ruling are paper
         mask, texture = _drawing_ink(mask, pen_w, region.bbox, (image.shape[1], image.shape[0]))
         if texture:
             stats["texture"] += 1
@@ -483,7 +392,7 @@ def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = No
         yield Progress("segment", 1, 1)
     else:
         yield Progress("page", 0, 1)
-        from .page import prepare_page
+        from .photo.page import prepare_page
 
         segmenter = _segmenter(config)
         # a photo of one line: no sheet to find, but still the upright turn and the lighting
@@ -558,7 +467,7 @@ def _page_to_source(page_image, loaded) -> Transform:
 
 
 def _segmenter(config: PipelineConfig):
-    from .segment import Segmenter, default_segmenter
+    from .photo.segment import Segmenter, default_segmenter
 
     return default_segmenter() if config.threads == 2 else Segmenter(threads=config.threads)
 
@@ -577,13 +486,13 @@ def _recognise_whole(image: np.ndarray, config: PipelineConfig, warnings: list[s
 
 
 def _write_debug(d: Path, image, page: Page, page_image, segmentation, loaded, warnings: list[str]) -> None:
-    from .render import draw_strokes_mask
+    from .document.render import draw_strokes_mask
 
     d.mkdir(parents=True, exist_ok=True)
     stem = loaded.path.stem if loaded.path is not None else "page"
     if page_image is not None and segmentation is not None:
         try:
-            from .debug import write_debug_overlay
+            from .photo.debug import write_debug_overlay
 
             write_debug_overlay(page_image, segmentation, d / f"{stem}-segments.png")
         except ImportError:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.canvas import fit_crop
-from inference.tokens import TokenSpec
+from inference.model.canvas import fit_crop
+from inference.model.tokens import TokenSpec
 
 from .render import render_word_photo
 

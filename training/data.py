@@ -1,4 +1,4 @@
-"""Training samples: strokes -> photo-like render -> model canvas (inference.canvas.fit_crop) + tokens.
+"""Training samples: strokes -> photo-like render -> model canvas (inference.model.canvas.fit_crop) + tokens.
 
 Sources: UNIPEN train writers (words, short free-text segments, characters) and single-stroke fonts
 (training/fonts.py). The target ink goes through exactly the render's geometry and fit_crop's transform,
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference.canvas import fit_crop
-from inference.tokens import TokenSpec
+from inference.model.canvas import fit_crop
+from inference.model.tokens import TokenSpec
 
 from .render import render_word_photo
 

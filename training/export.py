@@ -18,9 +18,9 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from inference.derender import cache_names
-from inference.models import FORMAT, sha256_file
-from inference.tokens import TokenSpec
+from inference.model.derender import cache_names
+from inference.model.models import FORMAT, sha256_file
+from inference.model.tokens import TokenSpec
 
 from .model import Derender, ModelConfig
 
@@ -190,7 +190,7 @@ def export(model: Derender, out_dir: Path, metrics: dict | None = None, quant: b
                    for name in (ENCODER, DECODER)},
         "tokens": spec.to_dict(),
         "input": {"height": cfg.img_h, "width": cfg.img_w, "channels": 1,
-                  "normalisation": "inference.inkmask.normalized_ink", "fit": "see inference/canvas.py"},
+                  "normalisation": "inference.photo.inkmask.normalized_ink", "fit": "see inference/model/canvas.py"},
         "decoder": {"layers": cfg.layers, "heads": cfg.heads, "head_dim": cfg.d // cfg.heads, "max_len": cfg.max_len,
                     "memory_dim": 2 * cfg.layers * cfg.d, "memory_positions": (cfg.img_h // 16) * (cfg.img_w // 16)},
         "quantization": "dynamic int8, MatMul only, QUInt8 weights; Conv weights stored fp16, computed fp32"

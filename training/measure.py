@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.canvas import fit_crop
+from inference.model.canvas import fit_crop
 
 from .metrics import coverage_precision, densify
 from .onnx_decode import OnnxDerender

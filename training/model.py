@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inference.tokens import TokenSpec
+from inference.model.tokens import TokenSpec
 
 
 @dataclass

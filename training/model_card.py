@@ -36,9 +36,9 @@ def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", not
     lines = [
         "# Derender model (derender-encoder.onnx + derender-decoder.onnx)",
         "",
-        ("Reads a photo crop of one handwritten word (normalised by `inference.inkmask.normalized_ink`, fitted on a "
-        "64x256 canvas by `inference.canvas.fit_crop`) and writes its pen strokes as InkSight-style tokens "
-        "(`inference/tokens.py`), optionally conditioned on the word's text (OCR) or in vanilla mode."),
+        ("Reads a photo crop of one handwritten word (normalised by `inference.photo.inkmask.normalized_ink`, fitted on a "
+        "64x256 canvas by `inference.model.canvas.fit_crop`) and writes its pen strokes as InkSight-style tokens "
+        "(`inference/model/tokens.py`), optionally conditioned on the word's text (OCR) or in vanilla mode."),
         "",
         "## Model",
         f"- CNN encoder (ResNet-style, stride 16 -> 4x16 = 64 memory positions, d={cfg.get('d')}, "
@@ -90,7 +90,7 @@ def build(manifest: dict, measure: dict, log: list[dict], harness: str = "", not
     lines += ["", "## Metrics (UNIPEN val writers, rendered as photos)", "",
               (f"Command: `{measure.get('command', 'python -m training.measure')}` "
               f"({measure.get('n_words')} words, int8 models, onnxruntime 2 threads, the engine's greedy decoder "
-              "`inference.derender.greedy_decode` without its repetition guard). Coverage/precision: share of reference/predicted ink within 2% of "
+              "`inference.model.derender.greedy_decode` without its repetition guard). Coverage/precision: share of reference/predicted ink within 2% of "
               "the word box diagonal (photo coordinates); direction: share of reference strokes whose matched "
               "predicted stroke runs the same way."), "",
               "| level / prefix | coverage | precision | direction | strokes pred/ref (median) | words/s (b32) |",

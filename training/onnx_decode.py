@@ -1,5 +1,5 @@
 """Greedy decoding with the exported ONNX models (numpy + onnxruntime only, no torch): for checks and
-benchmarks in training/. The production decoder is inference/derender.py."""
+benchmarks in training/. The production decoder is inference/model/derender.py."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.derender import greedy_decode
-from inference.tokens import TokenSpec
+from inference.model.derender import greedy_decode
+from inference.model.tokens import TokenSpec
 
 
 class OnnxDerender:

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inference.tokens import TokenSpec
+from inference.model.tokens import TokenSpec
 
 from .data import Sample, make_sample
 from .metrics import coverage_precision

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from HersheyFonts import HersheyFonts
 
-from inference.formats.inkml import write_inkml
-from inference.ink import InkSource, Page, Quad, Stroke, Word
+from inference.document.formats.inkml import write_inkml
+from inference.document.ink import InkSource, Page, Quad, Stroke, Word
 
 LINES = ["Meeting notes", "call Anna about the draft", "buy milk, eggs and bread", "InkLift turns photos into ink"]
 WIDTH, HEIGHT = 1200, 720

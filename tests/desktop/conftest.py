@@ -12,7 +12,7 @@ os.environ["INKLIFT_CONFIG_DIR"] = tempfile.mkdtemp(prefix="inklift-test-config-
 import numpy as np
 import pytest
 
-from inference.ink import InkSource, Page, Quad, Stroke, Word
+from inference.document.ink import InkSource, Page, Quad, Stroke, Word
 
 
 def _word(x0: float, y0: float, text: str, conf: float, n: int = 3) -> Word:

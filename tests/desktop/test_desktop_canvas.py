@@ -261,7 +261,7 @@ def test_paste_image(win):
 
 def test_a_big_page_arrives_in_batches_and_tools_see_every_stroke(win, qtbot):
     from desktop import canvas
-    from inference.ink import Page
+    from inference.document.ink import Page
 
     from .conftest import _word
 

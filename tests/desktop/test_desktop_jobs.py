@@ -111,8 +111,8 @@ def handwriting_photo(path, words=("ink", "lift", "notes", "today")):
     import cv2
     from HersheyFonts import HersheyFonts
 
-    from inference.ink import Stroke
-    from inference.render import render_strokes_rgb
+    from inference.document.ink import Stroke
+    from inference.document.render import render_strokes_rgb
 
     font = HersheyFonts()
     font.load_default_font()
@@ -135,7 +135,7 @@ def test_import_convert_shows_strokes_on_the_canvas(win, qtbot, tmp_path, messag
     photo = handwriting_photo(tmp_path / "words.png")
     win.open_paths([photo])
     pid = win.view.page_id
-    from inference.ink import Page, Stroke
+    from inference.document.ink import Page, Stroke
 
     pen = Stroke(np.array([[5, 5, 0], [40, 8, 30]], np.float32), time_measured=True)
     win.view.commit(Page(win.view.page.size[0], win.view.page.size[1], drawings=(pen,)), "Draw")

@@ -68,7 +68,7 @@ def test_broken_project_is_a_message(win, tmp_path, messages):
 
 @pytest.mark.parametrize("fmt", ["svg", "inkml", "xopp", "png"])
 def test_export_each_format(win, qtbot, tmp_path, fmt):
-    pytest.importorskip("inference.formats", reason="exporters (inference.formats) not in this checkout")
+    pytest.importorskip("inference.document.formats", reason="exporters (inference.document.formats) not in this checkout")
     ink, _ = _add_converted(win, tmp_path)
     out = tmp_path / "out"
     with qtbot.waitSignal(win.exportFinished, timeout=30000) as sig:
@@ -79,7 +79,7 @@ def test_export_each_format(win, qtbot, tmp_path, fmt):
     data = files[0].read_bytes()
     assert len(data) > 100
     if fmt == "inkml":
-        from inference.formats.inkml import read_inkml
+        from inference.document.formats.inkml import read_inkml
 
         assert read_inkml(files[0]) == ink
     elif fmt == "png":
@@ -130,7 +130,7 @@ def test_autosave_and_recovery_after_kill(qtbot, tmp_path, monkeypatch, messages
     from desktop.autosave import find_recoverable
     from desktop.mainwindow import MainWindow
     from desktop.settings import Settings
-    from inference.formats.inkml import write_inkml
+    from inference.document.formats.inkml import write_inkml
 
     cfg = tmp_path / "cfg"
     monkeypatch.setenv("INKLIFT_CONFIG_DIR", str(cfg))

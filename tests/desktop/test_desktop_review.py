@@ -8,7 +8,7 @@ import pytest
 
 from desktop.document import PageDoc
 from desktop.review import review_order
-from inference.ink import InkSource, Quad, Word
+from inference.document.ink import InkSource, Quad, Word
 
 from .conftest import make_ink
 from .test_desktop_jobs import handwriting_photo
@@ -64,7 +64,7 @@ def test_rederender_and_traced_with_the_engine(win, qtbot, tmp_path, messages):
     photo = handwriting_photo(tmp_path / "w.png", words=("ink",))
     img = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
     h, w = img.shape[:2]
-    from inference.ink import Page
+    from inference.document.ink import Page
 
     word = Word((make_ink().words[0].strokes[0],), Quad.from_rect(20, 40, w - 20, h - 30), text="ink",
                 confidence=0.3)

@@ -21,9 +21,9 @@ import cv2
 import numpy as np
 from HersheyFonts import HersheyFonts
 
-from inference.ink import Stroke
-from inference.render import draw_strokes_mask
-from inference.transforms import Transform
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
+from inference.document.transforms import Transform
 
 _WORDS_TEXT = (
     "the of and to in is you that it he was for on are as with his they at be this have from or one had "

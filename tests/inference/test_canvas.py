@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from inference.canvas import fit_crop
-from inference.tokens import TokenSpec
+from inference.model.canvas import fit_crop
+from inference.model.tokens import TokenSpec
 
 
 def _crop_with_dot(w, h, x, y):

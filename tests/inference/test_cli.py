@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from inference import __version__, cli
-from inference.formats import read_inkml, write_inkml
-from inference.ink import Page, Quad, Stroke, Word
+from inference.document.formats import read_inkml, write_inkml
+from inference.document.ink import Page, Quad, Stroke, Word
 from inference.jobs import Progress
 from inference.resources import samples_dir
 

@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from inference import derender as dr
-from inference.ink import Quad
-from inference.tokens import TokenSpec
+from inference.document.ink import Quad
+from inference.model import derender as dr
+from inference.model.tokens import TokenSpec
 
 SPEC = TokenSpec()
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from inference import derender as dr
+from inference.document.transforms import Transform
 from inference.errors import Cancelled, ModelError
 from inference.jobs import CancelToken
-from inference.models import load_models
-from inference.transforms import Transform
+from inference.model import derender as dr
+from inference.model.models import load_models
 
 pytest.importorskip("onnx", reason="the tests build their ONNX models with the onnx package (dev/train extra)")
 from tests.inference import toy_derender as toy

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from inference import derender as dr
-from inference import hoist
-from inference.models import load_models
+from inference.model import derender as dr
+from inference.model import hoist
+from inference.model.models import load_models
 
 pytest.importorskip("onnx", reason="hoisting and the test models need the onnx package (dev/train extra)")
 from tests.inference import toy_derender as toy

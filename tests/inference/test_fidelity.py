@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from inference.fidelity import Fidelity, compare_masks, default_tolerance, fidelity, fidelity_maps
-from inference.ink import Stroke
-from inference.render import draw_strokes_mask
-from inference.transforms import Transform
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
+from inference.document.transforms import Transform
+from inference.strokes.fidelity import Fidelity, compare_masks, default_tolerance, fidelity, fidelity_maps
 
 
 def strokes_and_mask(width, h=80, w=160):

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+from inference.document.formats import EXPORTERS, atomic_write, export_page, format_for_path, import_page
+from inference.document.ink import Page, Quad, Stroke, Word
+from inference.document.render import render_strokes_rgb
 from inference.errors import FormatError
-from inference.formats import EXPORTERS, atomic_write, export_page, format_for_path, import_page
-from inference.ink import Page, Quad, Stroke, Word
-from inference.render import render_strokes_rgb
 
 
 def _page() -> Page:

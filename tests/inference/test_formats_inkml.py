@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from inference.document.formats import inkml as inkml_mod
+from inference.document.formats.inkml import inkml_bytes, read_inkml, write_inkml
+from inference.document.ink import InkSource, Page, Quad, Stroke, Word
 from inference.errors import FormatError
-from inference.formats import inkml as inkml_mod
-from inference.formats.inkml import inkml_bytes, read_inkml, write_inkml
-from inference.ink import InkSource, Page, Quad, Stroke, Word
 from inference.resources import samples_dir
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from lxml import etree
 
+from inference.document.formats.svg import read_svg, svg_bytes, write_svg
+from inference.document.ink import InkSource, Page, Quad, Stroke, Word
+from inference.document.render import draw_strokes_mask
 from inference.errors import FormatError
-from inference.formats.svg import read_svg, svg_bytes, write_svg
-from inference.ink import InkSource, Page, Quad, Stroke, Word
-from inference.render import draw_strokes_mask
 
 from .external_tools import need_tool
 

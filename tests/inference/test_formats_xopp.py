@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from lxml import etree
 
+from inference.document.formats import export_page
+from inference.document.formats.xopp import A4_WIDTH_PT, pt_per_px, write_xopp, xopp_bytes
+from inference.document.ink import Page, Quad, Stroke, Word
+from inference.document.render import draw_strokes_mask
 from inference.errors import FormatError
-from inference.formats import export_page
-from inference.formats.xopp import A4_WIDTH_PT, pt_per_px, write_xopp, xopp_bytes
-from inference.ink import Page, Quad, Stroke, Word
-from inference.render import draw_strokes_mask
 
 from .external_tools import need_tool
 
@@ -148,7 +148,7 @@ def test_xournalpp_draws_every_stroke_and_the_photo(tmp_path):
 
 def test_xournalpp_draws_the_strokes_where_svg_and_our_rasteriser_do(tmp_path):
     """Xournal++'s own rendering of our .xopp, at the page's pixel size, against librsvg's rendering of our
-    SVG of the same page (two independent renderers) and against inference.render."""
+    SVG of the same page (two independent renderers) and against inference.document.render."""
     rng = np.random.default_rng(11)
     strokes = []
     for _ in range(25):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from inference.ink import InkSource, Page, Quad, Stroke, Word, ink_bounds
-from inference.transforms import Transform
+from inference.document.ink import InkSource, Page, Quad, Stroke, Word, ink_bounds
+from inference.document.transforms import Transform
 
 
 def test_stroke_is_immutable_float32_with_time():

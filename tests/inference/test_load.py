@@ -1,4 +1,4 @@
-"""inference.load: EXIF orientation, RGB order, bounded size, and clear errors for bad input."""
+"""inference.photo.load: EXIF orientation, RGB order, bounded size, and clear errors for bad input."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from inference.errors import InputError
-from inference.load import load_image
+from inference.photo.load import load_image
 
 
 def _jpeg(rgb: np.ndarray, orientation: int | None = None, quality: int = 95) -> bytes:

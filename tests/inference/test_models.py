@@ -5,7 +5,7 @@ import json
 import pytest
 
 from inference.errors import ModelError
-from inference.models import load_models, read_manifest
+from inference.model.models import load_models, read_manifest
 
 pytest.importorskip("onnx", reason="the tests build their ONNX models with the onnx package (dev/train extra)")
 from tests.inference import toy_derender as toy

@@ -1,4 +1,4 @@
-"""inference.page without the OCR engine: sheet finding and warp, lighting, transforms back to the photo.
+"""inference.photo.page without the OCR engine: sheet finding and warp, lighting, transforms back to the photo.
 (Upright detection needs the recogniser and is tested with segmentation in test_segment.py.)"""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from inference.load import load_image
-from inference.page import even_out_lighting, find_sheet, prepare_page
+from inference.photo.load import load_image
+from inference.photo.page import even_out_lighting, find_sheet, prepare_page
 from tests.inference.synthpage import corner_error, make_page
 
 SEEDS = [11, 12, 13, 14]

@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from inference import derender as dr
+from inference.document.ink import InkSource
 from inference.errors import Cancelled, InputError
-from inference.ink import InkSource
 from inference.jobs import CancelToken, Progress, run_job
+from inference.model import derender as dr
 from inference.pipeline import PageResult, PipelineConfig, derender_word_image, run_page
 from tests.inference.synthpage import make_page
 
@@ -141,8 +141,8 @@ def _densify(pts, step=1.0):
 def test_a_model_that_writes_the_true_ink_is_kept_and_lands_on_the_page(tmp_path):
     toy = _toy()
     # a word image with a known zigzag; the scripted model "writes" exactly that zigzag on its canvas
-    from inference.derender import whole_image_crop
-    from inference.tokens import TokenSpec
+    from inference.model.derender import whole_image_crop
+    from inference.model.tokens import TokenSpec
 
     spec = TokenSpec(width=128, height=32, max_text=8)
     img = np.full((70, 240, 3), 245, np.uint8)
@@ -177,8 +177,8 @@ def test_a_useless_model_is_switched_off_for_the_rest_of_the_page(tmp_path):
     toy = _toy()
     from collections import Counter
 
-    from inference.ink import Quad
-    from inference.models import load_models
+    from inference.document.ink import Quad
+    from inference.model.models import load_models
     from inference.pipeline import CHUNK, _derender_words, _WordJob
 
     # 100 small "words" (zigzags) in a grid; the model answers every one with the same far-away dot
@@ -215,19 +215,19 @@ def _word_with_line(line_thickness: int, side_to_side: bool) -> tuple[np.ndarray
 
 
 def test_a_pen_thick_ruling_from_side_to_side_goes_and_crossing_strokes_stay():
-    from inference.pipeline import _remove_rules
+    from inference.photo.ruling import remove_rules
 
     mask, strokes = _word_with_line(5, side_to_side=True)
-    out = _remove_rules(mask)
+    out = remove_rules(mask)
     assert not (out & ~strokes).any()  # no ruling pixel left, not even the pieces next to the strokes
     assert (out & strokes).sum() >= 0.95 * strokes.sum()  # the strokes keep their pixels, crossing too
 
 
 def test_a_thick_underline_stays_a_thin_one_goes():
-    from inference.pipeline import _remove_rules
+    from inference.photo.ruling import remove_rules
 
     thick, _ = _word_with_line(5, side_to_side=False)
-    assert _remove_rules(thick).sum() == thick.sum()  # pen-thick and inside the crop: an underline
+    assert remove_rules(thick).sum() == thick.sum()  # pen-thick and inside the crop: an underline
     thin, strokes = _word_with_line(1, side_to_side=False)
-    out = _remove_rules(thin)
+    out = remove_rules(thin)
     assert not (out & ~strokes).any()  # a hairline is a ruling even when it does not reach both sides

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from inference.ink import Stroke
-from inference.refine import (
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
+from inference.document.transforms import Transform
+from inference.strokes.refine import (
     drop_degenerate,
     polish,
     resample,
@@ -13,8 +15,6 @@ from inference.refine import (
     synth_timestamps,
     writing_speed,
 )
-from inference.render import draw_strokes_mask
-from inference.transforms import Transform
 
 
 def line_mask(width=5, h=60, w=200, y=30.5):
@@ -127,7 +127,7 @@ def _line(*pts) -> Stroke:
 
 
 def test_join_like_joins_where_the_guide_keeps_the_pen_down():
-    from inference.refine import join_like
+    from inference.strokes.refine import join_like
 
     a, b = _line((0, 0), (10, 0)), _line((10, 0), (20, 5))
     one_stroke = [_line((0, 1), (10, 1), (20, 6))]

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from inference.ink import Stroke
-from inference.refine import order_like
+from inference.document.ink import Stroke
+from inference.strokes.refine import order_like
 
 
 def seg(x0, y0, x1, y1, n=8):

@@ -12,11 +12,11 @@ import cv2
 import numpy as np
 import pytest
 
-from inference.debug import write_debug_overlay
-from inference.drawings import find_drawings
-from inference.load import load_image
-from inference.page import PageImage, prepare_page
-from inference.segment import Segmentation, Segmenter
+from inference.photo.debug import write_debug_overlay
+from inference.photo.drawings import find_drawings
+from inference.photo.load import load_image
+from inference.photo.page import PageImage, prepare_page
+from inference.photo.segment import Segmentation, Segmenter
 from tests.inference.synthpage import SynthPage, corner_error, make_page, match_boxes, quad_iou
 
 # The first five pages of `python -m benchmarks.eval_segment_synth` (seeds 0..4, every condition drawn
@@ -186,7 +186,7 @@ def _box(x0, y0, x1, y1):
 
 
 def test_two_columns_are_read_one_after_the_other_under_their_heading():
-    from inference.segment import _reading_order
+    from inference.photo.segment import _reading_order
 
     quads = [_box(100, 20, 900, 60)]  # a heading across both columns
     for r in range(5):  # left and right lines at nearly the same heights
@@ -195,7 +195,7 @@ def test_two_columns_are_read_one_after_the_other_under_their_heading():
 
 
 def test_one_column_with_gaps_inside_some_lines_stays_line_by_line():
-    from inference.segment import _reading_order
+    from inference.photo.segment import _reading_order
 
     quads = []
     for r in range(6):  # every other line detected as two boxes: no gutter runs down the whole page

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from inference.ink import Stroke
-from inference.render import draw_strokes_mask, render_strokes_rgb
-from inference.style import InkStyle, estimate_color, estimate_style, estimate_width
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask, render_strokes_rgb
+from inference.strokes.style import InkStyle, estimate_color, estimate_style, estimate_width
 
 STROKES = [[[15, 20], [180, 30]], [[20, 70], [90, 40], [170, 75]], [[100, 15], [110, 85]]]
 

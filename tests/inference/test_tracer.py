@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from inference.fidelity import fidelity
-from inference.ink import Stroke
-from inference.render import draw_strokes_mask
-from inference.tracer import clean_mask, thin, trace_image, trace_mask
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
+from inference.strokes.fidelity import fidelity
+from inference.strokes.tracer import clean_mask, thin, trace_image, trace_mask
 
 WIDTHS = [2, 4, 7]
 
@@ -266,7 +266,7 @@ def test_arrow_head_is_one_stroke_besides_the_shaft(width):
 
 def test_patchy_felt_pen_ink_is_still_one_thick_stroke():
     """Pin holes inside thick ink (a marker's patchy fill) must not read as a hairline mesh."""
-    from inference.style import estimate_width
+    from inference.strokes.style import estimate_width
 
     m = mask_of([[[20, 40], [100, 60], [180, 40]]], 90, 200, 14)
     rng = np.random.default_rng(0)
@@ -284,7 +284,7 @@ def test_any_mask_traces_to_finite_points_on_the_ink():
     """Noise, blobs, rings, bars, single pixels: no crash, and every point lies on or beside the ink."""
     import cv2
 
-    from inference.style import ink_distance
+    from inference.strokes.style import ink_distance
 
     rng = np.random.default_rng(7)
     for k in range(60):

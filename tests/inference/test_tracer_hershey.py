@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from inference.fidelity import fidelity
-from inference.ink import Stroke
-from inference.render import draw_strokes_mask
-from inference.style import estimate_width
-from inference.tracer import trace_mask
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
+from inference.strokes.fidelity import fidelity
+from inference.strokes.style import estimate_width
+from inference.strokes.tracer import trace_mask
 
 pytest.importorskip("HersheyFonts")  # dev dependency
 from .synthpage import hershey_word
@@ -61,7 +61,7 @@ def test_trace_image_on_a_synthetic_photo(width):
     the true ink, with the pen's width and (a close) colour."""
     import cv2
 
-    from inference.tracer import trace_image
+    from inference.strokes.tracer import trace_image
 
     strokes, (h, w) = word_strokes("handwriting", "scripts", max(40.0, 8.0 * width))
     cover = draw_strokes_mask(strokes, h, w, width_px=width, supersample=4)

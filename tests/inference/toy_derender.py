@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from inference.tokens import TokenSpec
+from inference.model.tokens import TokenSpec
 
 SPEC = TokenSpec(width=32, height=16, max_text=8)
 L, HEADS, HD, S, D = 2, 2, 4, 3, 8

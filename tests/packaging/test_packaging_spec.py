@@ -95,7 +95,7 @@ def test_linux_spec_carries_resources_ocr_data_and_licences(tmp_path, monkeypatc
     assert {"torch", "training", "tests", "PySide6.QtWebEngineCore", "PySide6.Qt3DCore", "PySide6.QtQml"} \
         <= excludes
     assert "PySide6.QtNetwork" not in excludes  # QtMultimedia imports it
-    assert "onnx" not in excludes  # a run-time dependency since inference/hoist.py
+    assert "onnx" not in excludes  # a run-time dependency since inference/model/hoist.py
     assert "inference.pipeline" in analysis.kwargs["hiddenimports"] or not (ROOT / "inference/pipeline.py").exists()
 
     a = ns["a"]

@@ -156,7 +156,7 @@ def test_entry_cli_dispatch(tmp_path):
 
 def test_every_registered_export_format_is_covered():
     try:
-        from inference.formats import EXPORTERS
+        from inference.document.formats import EXPORTERS
     except ImportError as e:
-        pytest.skip(f"inference.formats has no EXPORTERS registry ({e})")
+        pytest.skip(f"inference.document.formats has no EXPORTERS registry ({e})")
     assert set(smoke.export_formats()) == set(EXPORTERS) >= {"inkml", "svg", "xopp", "png"}

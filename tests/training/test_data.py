@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from inference.canvas import fit_crop
-from inference.tokens import TokenSpec
+from inference.model.canvas import fit_crop
+from inference.model.tokens import TokenSpec
 from training.data import make_sample, rdp
 from training.metrics import coverage_precision
 from training.render import render_word_photo

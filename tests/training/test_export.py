@@ -55,7 +55,7 @@ def test_quantized_models_load_without_torch(tmp_path):
 import sys, numpy as np
 sys.modules['torch'] = None  # any import of torch now fails
 from training.onnx_decode import OnnxDerender
-from inference.tokens import TokenSpec
+from inference.model.tokens import TokenSpec
 d = OnnxDerender({str(tmp_path)!r}, threads=1)
 spec = TokenSpec()
 out = d.decode(np.random.default_rng(0).random((2, 64, 256), dtype=np.float32),

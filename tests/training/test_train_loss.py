@@ -4,7 +4,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from inference.tokens import TokenSpec
+from inference.model.tokens import TokenSpec
 from training.train import coord_soft_loss
 
 SPEC = TokenSpec()

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import data, real, report, trajectories
+from . import data, readme, real, report, trajectories
 from .systems import ALL_SYSTEMS, load_systems
 
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     a = ap.parse_args(argv)
     if a.cmd == "readme":
-        body = report.update_readme(a.readme, a.reports)
+        body = readme.update_readme(a.readme, a.reports)
         print(body)
         return 0
 
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         systems, missing = _systems(a.systems, a.strict, a.models_dir)
         rpt = real.run(a.dir, items, systems, a.out, unavailable=missing, argv=argv, tol_px=a.tol_px,
                        reference=not a.no_reference, models_dir=a.models_dir)
-    md = report.markdown_for(rpt)
+    md = readme.markdown_for(rpt)
     js, mdp = report.write_run(a.out, rpt, md)
     print(md)
     print(f"\nwrote {js} and {mdp}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.models import sha256_file  # noqa: F401  (re-exported for the report)
+from inference.model.models import sha256_file  # noqa: F401  (re-exported for the report)
 
 REPO = Path(__file__).resolve().parents[2]
 UNIPEN_VAL = REPO.parent / "shared" / "data" / "unipen" / "unipen_val.npz"

@@ -22,9 +22,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from inference.ink import Stroke
-from inference.inkmask import ink_mask
-from inference.render import draw_strokes_mask
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
+from inference.photo.inkmask import ink_mask
 
 from . import report as rep
 from .data import RealItem

@@ -100,16 +100,6 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def markdown_for(report: dict) -> str:
-    from . import real, trajectories  # the suites own their tables
-
-    if report["suite"] == "trajectories":
-        return trajectories.markdown(report)
-    if report["suite"] == "real":
-        return real.markdown(report)
-    raise ValueError(f"unknown suite {report.get('suite')!r}")
-
-
 def replace_between_markers(text: str, body: str) -> str:
     """``text`` with everything between the quality markers replaced by ``body`` (markers kept)."""
     i = text.find(README_START)
@@ -117,18 +107,6 @@ def replace_between_markers(text: str, body: str) -> str:
     if i < 0 or j < 0 or j < i:
         raise ValueError(f"README needs the markers {README_START} and {README_END}, in that order")
     return text[:i + len(README_START)] + "\n" + body.strip() + "\n" + text[j:]
-
-
-def update_readme(readme: Path | str, report_paths: list[Path | str]) -> str:
-    """Regenerate the README's quality section from run JSON files; returns the new body."""
-    parts = []
-    for p in report_paths:
-        rep = json.loads(Path(p).read_text(encoding="utf-8"))
-        parts.append(markdown_for(rep))
-    body = "\n\n".join(parts)
-    path = Path(readme)
-    path.write_text(replace_between_markers(path.read_text(encoding="utf-8"), body), encoding="utf-8")
-    return body
 
 
 def footer_lines(report: dict) -> list[str]:

@@ -1,7 +1,7 @@
 """The systems under test, each as ``image RGB uint8 -> list of (n, 2) strokes in image px`` (word mode).
 
 - ``inklift``: the full engine in word mode (inference.pipeline.derender_word_image);
-- ``tracer``: InkLift's geometric tracer alone (inference.tracer.trace_image);
+- ``tracer``: InkLift's geometric tracer alone (inference.strokes.tracer.trace_image);
 - ``autotrace``: an off-the-shelf centre-line tracer, AutoTrace via PyPI ``pyautotrace`` (centerline=True)
   on our binary ink mask, strokes in its output order (eval-only dependency);
 - ``skeleton``: scikit-image ``skeletonize`` of the same mask, walked pixel by pixel, components left to
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from inference.inkmask import ink_mask
+from inference.photo.inkmask import ink_mask
 
 StrokeList = list[np.ndarray]
 ALL_SYSTEMS = ("inklift", "tracer", "autotrace", "skeleton")
 _DESCRIPTIONS = {
     "inklift": "InkLift word mode (inference.pipeline.derender_word_image)",
-    "tracer": "InkLift geometric tracer alone (inference.tracer.trace_image)",
+    "tracer": "InkLift geometric tracer alone (inference.strokes.tracer.trace_image)",
     "autotrace": "AutoTrace centre-line (PyPI pyautotrace) on the ink mask, its stroke order",
     "skeleton": "skimage skeletonize + naive walk, components left to right (hand-made baseline)",
 }
@@ -75,7 +75,7 @@ def _inklift(stats: Counter, last: dict, text: str | None = None,
 
 
 def _tracer() -> Callable[[np.ndarray], StrokeList]:
-    tracer = importlib.import_module("inference.tracer")
+    tracer = importlib.import_module("inference.strokes.tracer")
     return lambda image: _strokes_xy(tracer.trace_image(image))
 
 

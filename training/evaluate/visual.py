@@ -6,8 +6,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from inference.ink import Stroke
-from inference.render import draw_strokes_mask
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
 
 _BINS = 12  # colour steps along the writing order: one rasterisation per step, not per stroke
 

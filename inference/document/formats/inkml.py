@@ -1,4 +1,4 @@
-"""W3C InkML 1.0 (https://www.w3.org/TR/InkML/) writer and reader for :class:`~inference.ink.Page`.
+"""W3C InkML 1.0 (https://www.w3.org/TR/InkML/) writer and reader for :class:`~inference.document.ink.Page`.
 
 What we write (valid against the W3C XSD):
 
@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 from lxml import etree
 
-from .. import __version__
-from ..errors import FormatError
+from ... import __version__
+from ...errors import FormatError
 from ..ink import DEFAULT_COLOR, DEFAULT_WIDTH, InkSource, Page, Quad, Stroke, Word, ink_bounds
 from ._io import atomic_write, num64, nums
 from ._safexml import MAX_ABS_COORD, MAX_POINTS, MAX_TRACES, local, parse_xml, read_bounded

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .ink import DEFAULT_COLOR, DEFAULT_WIDTH
+from ..document.ink import DEFAULT_COLOR, DEFAULT_WIDTH
+from .skeleton import fill_pinholes, thin
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,12 @@ def width_from_distance(dist: np.ndarray, skeleton: np.ndarray) -> float | None:
 def estimate_width(mask: np.ndarray, skeleton: np.ndarray | None = None) -> float:
     """Stroke width (px) of the ink in a boolean mask; ``DEFAULT_WIDTH`` when there is no ink.
 
-    Pin holes are filled first (``tracer.fill_pinholes``) unless a ``skeleton`` of the mask is given.
+    Pin holes are filled first (``skeleton.fill_pinholes``) unless a ``skeleton`` of the mask is given.
     """
     mask = np.asarray(mask, bool)
     if not mask.any():
         return DEFAULT_WIDTH
     if skeleton is None:
-        from .tracer import fill_pinholes, thin  # local import: tracer imports this module
-
         mask = fill_pinholes(mask)
         skeleton = thin(mask)
     w = width_from_distance(ink_distance(mask), skeleton)
@@ -118,8 +117,6 @@ def estimate_style(image_rgb: np.ndarray, ink_mask: np.ndarray, skeleton: np.nda
     if not mask.any():
         return InkStyle()
     if skeleton is None:
-        from .tracer import fill_pinholes, thin
-
         mask = fill_pinholes(mask)  # a felt pen's patchy fill would read as a hairline
         skeleton = thin(mask)
     dist = ink_distance(mask)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError
+from ...errors import FormatError
 from ..ink import Page
 from ._io import atomic_write
 from .inkml import inkml_bytes, read_inkml, write_inkml

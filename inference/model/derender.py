@@ -1,8 +1,8 @@
 """Word crops -> ink tokens -> strokes in page coordinates, with the ONNX encoder/decoder pair.
 
 * :func:`crop_word` cuts a word out of the upright page (axis-aligned, or a perspective crop for a rotated
-  quad), normalises it exactly as in training (:func:`inference.canvas.fit_crop`) and keeps the whole
-  page -> crop -> canvas chain as one :class:`~inference.transforms.Transform` value.
+  quad), normalises it exactly as in training (:func:`inference.model.canvas.fit_crop`) and keeps the whole
+  page -> crop -> canvas chain as one :class:`~inference.document.transforms.Transform` value.
 * :func:`greedy_decode` runs one batch: the encoder once, then one decoder step per token with the KV cache.
   Each row feeds its own prefix (``BOS chars SEP``, or ``BOS SEP`` in vanilla mode) step by step, then
   greedy ink tokens under the grammar mask, until EOS, the token cap or the repetition guard; finished rows
@@ -10,7 +10,7 @@
   :class:`StepCache`).
 * :class:`Derenderer` sorts words by expected length, batches them and maps the strokes back to the page;
   it uses the decoder step with its memory-only work hoisted out of the token loop when the model set
-  can build it (:mod:`inference.hoist`, 1.9x faster batched).
+  can build it (:mod:`inference.model.hoist`, 1.9x faster batched).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..document.ink import Quad
+from ..document.transforms import Transform
+from ..errors import ModelError
+from ..jobs import CancelToken
 from .canvas import fit_crop
-from .errors import ModelError
-from .ink import Quad
-from .jobs import CancelToken
 from .tokens import TokenSpec
-from .transforms import Transform
 
 MAX_CROP_HEIGHT = 160  # crops taller than this are reduced first (training saw 24-72 px ink + padding)
 RECTIFY_DEG = 4.0  # quads tilted more than this get a perspective crop instead of an axis-aligned one
@@ -238,7 +238,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
 
     ``encoder``/``decoder`` are onnxruntime sessions (anything with ``run(names, feeds)``). ``max_len`` caps
     the total sequence (prefix + ink + EOS) per row. ``prepare(memory) -> feeds``, when given, replaces the
-    ``memory`` feed (a hoisted decoder step, see :mod:`inference.hoist`); it is called again with the
+    ``memory`` feed (a hoisted decoder step, see :mod:`inference.model.hoist`); it is called again with the
     remaining rows' memory whenever the batch is compacted.
     """
     b = len(prefixes)
@@ -331,7 +331,7 @@ class WordInk:
 
 
 class Derenderer:
-    """Batched derendering of word crops with a :class:`~inference.models.ModelSet`."""
+    """Batched derendering of word crops with a :class:`~inference.model.models.ModelSet`."""
 
     def __init__(self, models, batch_size: int = 32, guard: RepetitionGuard | None = RepetitionGuard(),
                  max_len: int | None = None, min_ink: float = 4.0) -> None:

@@ -1,6 +1,6 @@
 """Place a word crop on the derender model's canvas (the same code runs in training and at run time).
 
-The crop is normalised with :func:`inference.inkmask.normalized_ink` (ink = 1, paper = 0) at its own
+The crop is normalised with :func:`inference.photo.inkmask.normalized_ink` (ink = 1, paper = 0) at its own
 resolution, scaled to fit inside the canvas keeping its aspect ratio (with a small margin) and centred.
 The returned :class:`Transform` maps crop coordinates (continuous, the crop spans [0, w] x [0, h]) to
 canvas coordinates; its inverse maps decoded strokes back to the crop exactly.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .inkmask import normalized_ink
+from ..document.transforms import Transform
+from ..photo.inkmask import normalized_ink
 from .tokens import TokenSpec
-from .transforms import Transform
 
 MARGIN_PX = 2  # canvas pixels left free on every side so strokes at the crop edge stay on the canvas
 

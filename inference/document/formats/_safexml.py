@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import FormatError
+from ...errors import FormatError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # 50 MB: far above any real page of ink (a dense page is ~1 MB)
 MAX_POINTS = 2_000_000  # per document

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from lxml import etree
 
-from ..errors import FormatError
+from ...errors import FormatError
 from ..ink import Page
 from ._io import atomic_write, num64
 from .inkml import xml_text

@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 import svgwrite
 
-from .. import __version__
-from ..errors import FormatError
+from ... import __version__
+from ...errors import FormatError
 from ..ink import DEFAULT_COLOR, DEFAULT_WIDTH, InkSource, Page, Quad, Stroke, Word, ink_bounds
 from ._io import atomic_write, num, num64, nums
 from ._safexml import MAX_ABS_COORD, MAX_POINTS, MAX_TRACES, local, parse_xml, read_bounded

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from .inkmask import brightest_channel
-from .page import PageImage, _order_corners
+from .page import PageImage, order_corners
 
 ENGINE_PARAMS = {
     "Global.use_cls": False,  # the angle classifier flips upright handwriting
@@ -229,7 +229,7 @@ class Segmenter:
         if det.boxes is None or len(det.boxes) == 0:
             return np.zeros((0, 4, 2)), np.zeros(0)
         boxes = np.asarray(det.boxes, np.float64).reshape(-1, 4, 2)
-        boxes = np.array([_order_corners(b) for b in boxes])
+        boxes = np.array([order_corners(b) for b in boxes])
         return boxes, np.asarray(det.scores, np.float64)
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""PNG export: our own rasterisation (:mod:`inference.render`) of the page's strokes, optionally over the
+"""PNG export: our own rasterisation (:mod:`inference.document.render`) of the page's strokes, optionally over the
 photo, at the photo's pixel size."""
 
 from __future__ import annotations
@@ -9,19 +9,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import FormatError
+from ...errors import FormatError
 from ..ink import Page
 from ..render import draw_strokes_mask
 from ..transforms import Transform
 from ._io import atomic_write
 
-SUPERSAMPLE = 2  # as inference.render.render_strokes_rgb
+SUPERSAMPLE = 2  # as inference.document.render.render_strokes_rgb
 
 
 def render_page(page: Page, image: np.ndarray | None = None) -> np.ndarray:
     """RGB uint8 (height, width, 3) of the page's strokes over ``image`` (white when None).
 
-    Pixel for pixel what :func:`inference.render.render_strokes_rgb` gives, but each stroke is drawn and
+    Pixel for pixel what :func:`inference.document.render.render_strokes_rgb` gives, but each stroke is drawn and
     blended only inside its own box (shifted by whole pixels, so the rasterisation is identical): a page
     of 140 strokes takes tens of milliseconds instead of seconds.
     """

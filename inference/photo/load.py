@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .errors import InputError
-from .transforms import Transform
+from ..document.transforms import Transform
+from ..errors import InputError
 
 MAX_PIXELS = 200_000_000  # refuse beyond this (header check, before decoding)
 ORIGINAL_MAX_PIXELS = 50_000_000  # decode larger photos reduced by 2/4/8 (<= 150 MB RGB)

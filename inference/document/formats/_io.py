@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError
+from ...errors import FormatError
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> Path:

@@ -15,9 +15,9 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from .ink import Stroke
-from .tracer import rdp, thin
-from .transforms import Transform
+from ..document.ink import Stroke
+from ..document.transforms import Transform
+from .skeleton import rdp, thin
 
 # Handwriting runs at about 5 letters a second, a letter's path being a few letter heights long: the
 # pen covers roughly 13 times a typical stroke's extent per second. Tied to the ink's own size, the
@@ -57,7 +57,7 @@ def snap_to_centerline(
     (mask pixels); points farther away (ink the mask missed, or a real stroke the mask lacks) stay.
 
     Snapped runs are lightly smoothed along the stroke so snapping does not add pixel staircase jitter.
-    ``skeleton`` may pass a precomputed centre line of ``ink_mask`` (``tracer.thin``).
+    ``skeleton`` may pass a precomputed centre line of ``ink_mask`` (``skeleton.thin``).
     """
     mask = np.asarray(ink_mask, bool)
     if skeleton is None:

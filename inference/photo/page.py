@@ -12,17 +12,25 @@ travel with the page (``text_lines``) so the segmenter does not detect twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import cv2
 import numpy as np
 
-from .inkmask import brightest_channel, background_estimate, ink_darkness
+from ..document.transforms import Transform
+from .inkmask import background_estimate, brightest_channel, ink_darkness
 from .load import LoadedImage
-from .transforms import Transform
 
-if TYPE_CHECKING:
-    from .segment import Segmenter
+
+class TextReader(Protocol):
+    """What upright detection needs of the segmenter (:class:`inference.photo.segment.Segmenter` is one);
+    a protocol so that the page stage does not import the segmentation stage built on top of it."""
+
+    def detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def crop_line(self, image: np.ndarray, quad: np.ndarray) -> np.ndarray | None: ...
+
+    def recognize(self, crops: list[np.ndarray]) -> list: ...
 
 SHEET_MIN_AREA = 0.25  # a sheet must cover at least this share of the photo to be trusted
 _DEBUG = False
@@ -50,7 +58,7 @@ class PageImage:
 
 
 # --- sheet ------------------------------------------------------------------------------------------
-def _order_corners(q: np.ndarray) -> np.ndarray:
+def order_corners(q: np.ndarray) -> np.ndarray:
     """Clockwise (in image coordinates) starting from the corner nearest the top-left."""
     c = q.mean(axis=0)
     ang = np.arctan2(q[:, 1] - c[1], q[:, 0] - c[0])
@@ -150,7 +158,7 @@ def find_sheet(image: np.ndarray, min_area: float = SHEET_MIN_AREA) -> np.ndarra
         qa = cv2.contourArea(quad.astype(np.float32))
         if not (0.85 < area / max(qa, 1.0) < 1.08):  # the component must really be that quadrilateral
             continue
-        quad = _order_corners(_refine_corners(_order_corners(quad), cnt))
+        quad = order_corners(_refine_corners(order_corners(quad), cnt))
         # a corner on or beyond the photo's border: the sheet is cut off (or the cut leaked into the
         # background, which the border then closes into a false quadrilateral) -> not clearly visible
         if np.any((quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)):
@@ -188,7 +196,7 @@ def _sheet_from_edges(gray: np.ndarray, min_area: float) -> np.ndarray | None:
         quad = _hull_quad(hull, (0.01, 0.02, 0.03, 0.05))
         if quad is None:
             continue
-        quad = _order_corners(_refine_corners(_order_corners(quad), cnt))
+        quad = order_corners(_refine_corners(order_corners(quad), cnt))
         if np.any((quad[:, 0] < 1.5) | (quad[:, 1] < 1.5) | (quad[:, 0] > sw - 2.5) | (quad[:, 1] > sh - 2.5)):
             continue
         # edge support: sample the perimeter, count samples on an edge pixel
@@ -246,7 +254,7 @@ ROTATION_PROBE_LINES = 8  # lines read upside down to decide between two opposit
 UPRIGHT_CONFIDENCE = 0.85  # lines read this confidently as they are need no upside-down check
 
 
-def detect_rotation(image: np.ndarray, lines: np.ndarray, segmenter: Segmenter) -> tuple[int, list | None]:
+def detect_rotation(image: np.ndarray, lines: np.ndarray, segmenter: TextReader) -> tuple[int, list | None]:
     """Clockwise degrees that turn ``image`` upright, from its detected text lines (quads in image px),
     and the recogniser's reading of every line in the upright orientation (reused by the segmenter).
 
@@ -289,12 +297,13 @@ def prepare_page(
     *,
     find_sheet_enabled: bool = True,
     detect_upright: bool = True,
-    segmenter: Segmenter | None = None,
+    segmenter: TextReader | None = None,
 ) -> PageImage:
     """Working photo -> upright, evenly lit page pixels, with the transforms back to the photo.
 
-    ``segmenter`` (default: a shared 2-thread one) provides the text detector and recogniser used to
-    find the upright orientation; its detected lines ride along in ``text_lines``.
+    ``segmenter`` (e.g. :func:`inference.photo.segment.default_segmenter`) provides the text detector and
+    recogniser used to find the upright orientation, and is required for it; its detected lines ride along
+    in ``text_lines``.
     """
     work = loaded.image
     quad = find_sheet(work) if find_sheet_enabled else None
@@ -306,8 +315,7 @@ def prepare_page(
     rotation, lines, scores, reads = 0, None, None, None
     if detect_upright:
         if segmenter is None:
-            from .segment import default_segmenter
-            segmenter = default_segmenter()
+            raise ValueError("upright detection needs a segmenter (or detect_upright=False)")
         lines, scores = segmenter.detect(page)
         rotation, reads = detect_rotation(page, lines, segmenter)
     if rotation:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .ink import Stroke
-from .render import draw_strokes_mask
-from .transforms import Transform
+from ..document.ink import Stroke
+from ..document.render import draw_strokes_mask
+from ..document.transforms import Transform
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ModelError
-from .resources import models_dir
+from ..errors import ModelError
+from ..resources import models_dir
 from .tokens import TokenSpec
 
 MANIFEST = "manifest.json"
@@ -108,7 +108,7 @@ class ModelSet:
     def __init__(self, manifest: Manifest, threads: int = DEFAULT_THREADS, hoist: bool = True) -> None:
         self.manifest = manifest
         self.threads = max(1, int(threads))
-        self.hoist = hoist  # run the decoder's memory-only work once per batch (inference.hoist)
+        self.hoist = hoist  # run the decoder's memory-only work once per batch (inference.model.hoist)
         self._sessions: dict = {}
         self._hoisted: object = None  # HoistedDecoder, False (not possible), or None (not tried yet)
         self.notes: list[str] = []
@@ -165,8 +165,8 @@ class ModelSet:
         return self.session(DECODER)
 
     def decoder_step(self):
-        """(step session, prepare) for :func:`inference.derender.greedy_decode`: the hoisted decoder
-        (see :mod:`inference.hoist`) when it can be built and agrees with the plain one, else
+        """(step session, prepare) for :func:`inference.model.derender.greedy_decode`: the hoisted decoder
+        (see :mod:`inference.model.hoist`) when it can be built and agrees with the plain one, else
         (plain decoder, None)."""
         plain = self.decoder
         if not self.hoist:
