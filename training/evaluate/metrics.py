@@ -13,13 +13,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 TOLERANCE_FRACTION = 0.02  # of the true word box diagonal
+FINE_TOLERANCE_FRACTION = 0.01  # F1 at this tolerance tells a centre line from ink merely near it
 DTW_POINTS = 64
 
 
 def _clean(strokes) -> list[np.ndarray]:
     out = []
     for s in strokes:
-        a = np.asarray(getattr(s, "xy", s), np.float64)  # (n, 2+) arrays or inference.ink.Stroke
+        a = np.asarray(getattr(s, "xy", s), np.float64)  # (n, 2+) arrays or inference.document.ink.Stroke
         if a.ndim == 2 and len(a) and a.shape[1] >= 2:
             out.append(a[:, :2])
     return out
@@ -178,14 +179,22 @@ class TrajectoryScores:
     matched: float  # share of true strokes whose nearest predicted stroke lies within 2 x tolerance
     n_true: int
     n_pred: int
+    f1_fine: float = float("nan")  # F1 of coverage and precision at FINE_TOLERANCE_FRACTION of the diagonal
+    specks: float = float("nan")  # share of predicted strokes shorter than ``speck_px`` (a pen width)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+def _f1(a: float, b: float) -> float:
+    return 2 * a * b / (a + b) if a + b > 0 else 0.0
+
+
 def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOLERANCE_FRACTION,
-                     dtw_points: int = DTW_POINTS) -> TrajectoryScores:
-    """Compare predicted strokes with the true pen trajectory (both in the same pixel frame)."""
+                     dtw_points: int = DTW_POINTS, speck_px: float = 0.0) -> TrajectoryScores:
+    """Compare predicted strokes with the true pen trajectory (both in the same pixel frame).
+
+    ``speck_px``: predicted strokes shorter than this (arc length) count as specks (0: none counted)."""
     true = _clean(true_strokes)
     pred = _clean(pred_strokes)
     if not true:
@@ -197,12 +206,17 @@ def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOL
     n_true, n_pred = len(true), len(pred)
     if not pred:
         return TrajectoryScores(0.0, float("nan"), 0.0, float("nan"), float("nan"), float("nan"), 0.0,
-                                n_true, 0)
+                                n_true, 0, 0.0, float("nan"))
     pred_pts = [resample(s, step) for s in pred]
     all_true = np.concatenate(true_pts)
     all_pred = np.concatenate(pred_pts)
-    coverage = float((point_to_ink_distance(all_true, pred) <= tol).mean())
-    precision = float((point_to_ink_distance(all_pred, true) <= tol).mean())
+    d_true = point_to_ink_distance(all_true, pred)
+    d_pred = point_to_ink_distance(all_pred, true)
+    coverage = float((d_true <= tol).mean())
+    precision = float((d_pred <= tol).mean())
+    fine = FINE_TOLERANCE_FRACTION * diag
+    f1_fine = _f1(float((d_true <= fine).mean()), float((d_pred <= fine).mean()))
+    specks = float(np.mean([stroke_length(s) < speck_px for s in pred])) if speck_px > 0 else float("nan")
 
     # match each true stroke to the predicted stroke with the smallest mean distance to its points
     directions, order_true, order_pred = [], [], []
@@ -232,7 +246,7 @@ def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOL
     order = spearman(order_true, order_pred) if len(order_true) >= 2 else float("nan")
     d = dtw(_resample_sequence(true, dtw_points), _resample_sequence(pred, dtw_points)) / diag
     return TrajectoryScores(coverage, precision, n_pred / n_true, direction, order, d, n_matched / n_true,
-                            n_true, n_pred)
+                            n_true, n_pred, f1_fine, specks)
 
 
 def mean_ignoring_nan(values) -> float:

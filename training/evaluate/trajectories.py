@@ -18,7 +18,7 @@ from .systems import System
 from .visual import contact_sheet, overlay, save_png
 
 LEVELS = ("clean", "phone", "hard")
-METRICS = ("coverage", "precision", "stroke_ratio", "direction", "order", "dtw", "matched")
+METRICS = ("coverage", "precision", "f1_fine", "stroke_ratio", "specks", "direction", "order", "dtw", "matched")
 
 
 def _render(item: TrajectoryItem, seed: int, index: int, level: str):
@@ -58,7 +58,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
                     if not any(r["error"] and r["system"] == sysm.name for r in per_item):
                         log(traceback.format_exc(limit=4))  # the first failure per system in full
                 secs = time.perf_counter() - t0
-                sc = score_trajectory(truth, pred).as_dict()
+                sc = score_trajectory(truth, pred, speck_px=rendered.stroke_width).as_dict()
                 per_item.append({"key": item.key, "label": item.label, "level": level, "system": sysm.name,
                                  "seconds": secs, "error": err, "source": sysm.last.get("source"), **sc})
                 if idx < sheet_items:
@@ -115,14 +115,15 @@ def summarize(per_item: list[dict], systems: list[str], levels: list[str]) -> li
 
 
 def markdown(report: dict) -> str:
-    header = ["system", "level", "words", "coverage ↑", "precision ↑", "strokes pred/true", "direction ↑",
-              "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
+    header = ["system", "level", "words", "coverage ↑", "precision ↑", "F1 at 1% ↑", "strokes pred/true",
+              "specks ↓", "direction ↑", "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
     rows = []
     for r in report["summary"]:
         if r["level"] == "all" and len(report["levels"]) == 1:
             continue
         rows.append([r["system"], r["level"], str(r["n"]), rep.fmt(r["coverage"]), rep.fmt(r["precision"]),
-                     rep.fmt(r["stroke_ratio"], 2), rep.fmt(r["direction"]), rep.fmt(r["order"]),
+                     rep.fmt(r.get("f1_fine")), rep.fmt(r["stroke_ratio"], 2), rep.fmt(r.get("specks")),
+                     rep.fmt(r["direction"]), rep.fmt(r["order"]),
                      rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])])
     ds = report.get("dataset", {})
     lines = [
