@@ -48,3 +48,14 @@ def fit_crop(crop_rgb: np.ndarray, spec: TokenSpec | None = None,
     if crop_rgb.ndim not in (2, 3) or crop_rgb.shape[0] < 1 or crop_rgb.shape[1] < 1:
         raise ValueError(f"fit_crop needs a non-empty image, got shape {crop_rgb.shape}")
     return fit_ink(normalized_ink(crop_rgb, stroke_px), spec)
+
+
+def canvas_ink(mask: np.ndarray, spec: TokenSpec, reach_px: float) -> np.ndarray:
+    """A crop's ink mask (bool, crop px) placed on the model canvas exactly as :func:`fit_crop` places the
+    crop, grown by ``reach_px`` canvas px: the points constrained decoding may put down."""
+    canvas, _ = fit_ink(np.asarray(mask, np.float32), spec)
+    m = (canvas > 0.1).astype(np.uint8)
+    r = int(np.ceil(max(0.0, reach_px)))
+    if r > 0:
+        m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    return m.astype(bool)

@@ -185,6 +185,23 @@ def grammar_table(spec: TokenSpec) -> np.ndarray:
     return _GRAMMAR[spec]
 
 
+def ink_allowed(ink: np.ndarray, cols: np.ndarray, prev: np.ndarray, spec: TokenSpec) -> np.ndarray:
+    """[n, V] bool: the tokens each row may emit next without leaving its ink (True elsewhere).
+
+    ``ink`` bool [n, H, W]: each row's ink on the model canvas, already grown by the reach allowed;
+    ``cols`` [n, W]: ``ink.any(axis=1)``. An x token is allowed only where its column holds ink; after an x,
+    a y only where ``(x, y)`` is ink. Pen lifts, EOS and the order of points stay the model's choice."""
+    n = len(prev)
+    w, h = spec.width, spec.height
+    allow = np.ones((n, spec.vocab_size), bool)
+    y_next = prev < w  # an x was just fed: a y comes next
+    x_rows = np.flatnonzero(~y_next)
+    allow[x_rows, :w] = cols[x_rows]
+    y_rows = np.flatnonzero(y_next)
+    allow[y_rows, w:w + h] = ink[y_rows, :, prev[y_rows]]
+    return allow
+
+
 def cache_names(layers: int) -> list[str]:
     """The decoder step's cache inputs, in order: k0, v0, k1, v1, ... (docs/model-interface.md)."""
     return [f"{kv}{i}" for i in range(layers) for kv in ("k", "v")]
@@ -233,8 +250,12 @@ class StepCache:
 def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Sequence[int]], spec: TokenSpec,
                   layers: int, heads: int, head_dim: int, max_len: int,
                   guard: RepetitionGuard | None = RepetitionGuard(),
-                  cancel: CancelToken | None = None, prepare=None) -> list[Decoded]:
+                  cancel: CancelToken | None = None, prepare=None,
+                  ink: np.ndarray | None = None) -> list[Decoded]:
     """Greedy decoding of one batch. ``canvases`` float32 [B, H, W]; ``prefixes`` token lists per row.
+
+    ``ink`` bool [B, H, W], when given, keeps every decoded point on its row's ink (:func:`ink_allowed`);
+    a row whose ink leaves no token the grammar allows decodes that step unconstrained.
 
     ``encoder``/``decoder`` are onnxruntime sessions (anything with ``run(names, feeds)``). ``max_len`` caps
     the total sequence (prefix + ink + EOS) per row. ``prepare(memory) -> feeds``, when given, replaces the
@@ -262,6 +283,11 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
     steps = [0] * b
     prev = np.array([p[0] for p in pref], np.int64)  # token fed at this step, per row
     pos = 0
+    if ink is not None:
+        ink = np.asarray(ink, bool)
+        if ink.shape != (b, spec.height, spec.width):
+            raise ValueError(f"ink masks of shape {ink.shape}, expected {(b, spec.height, spec.width)}")
+        cols = ink.any(axis=1)
     try:
         extra = prepare(memory) if prepare is not None else {"memory": memory}
     except Exception as e:
@@ -281,6 +307,9 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
         pos += 1
         logits = np.where(np.isfinite(logits), logits, -np.inf)
         masked = np.where(table[prev], logits, -np.inf)
+        if ink is not None:
+            on_ink = np.where(ink_allowed(ink, cols, prev, spec), masked, -np.inf)
+            masked = np.where(np.isfinite(on_ink).any(axis=1, keepdims=True), on_ink, masked)
         best = masked.argmax(axis=1)
         ok = np.isfinite(masked[np.arange(n), best])
         nxt = np.full(n, spec.eos, np.int64)  # finished rows are fed EOS (any valid token would do)
@@ -319,6 +348,8 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
             keep = np.flatnonzero(alive)
             rows, alive, prev = rows[keep], alive[keep], prev[keep]
             cache.keep(keep)
+            if ink is not None:
+                ink, cols = ink[keep], cols[keep]
             memory = np.ascontiguousarray(memory[keep])
             extra = prepare(memory) if prepare is not None else {"memory": memory}
     return [Decoded(tuple(out[i]), status[i] or CAP, steps[i]) for i in range(b)]
@@ -347,8 +378,12 @@ class Derenderer:
         return crop_word(page_rgb, quad, self.spec)
 
     def run(self, crops: Sequence[WordCrop], texts: Sequence[str | None] | None = None,
-            cancel: CancelToken | None = None) -> Iterator[tuple[list[int], list[WordInk]]]:
-        """Yields (indices, results) per batch, in batch order (words sorted by expected length)."""
+            cancel: CancelToken | None = None,
+            inks: Sequence[np.ndarray | None] | None = None) -> Iterator[tuple[list[int], list[WordInk]]]:
+        """Yields (indices, results) per batch, in batch order (words sorted by expected length).
+
+        ``inks``: per crop, its ink on the model canvas (bool [H, W], see
+        :func:`inference.model.canvas.canvas_ink`) to keep the decoded points on; None decodes freely."""
         texts = list(texts) if texts is not None else [None] * len(crops)
         empty = [i for i, c in enumerate(crops) if c.ink_amount < self.min_ink]
         if empty:
@@ -362,8 +397,12 @@ class Derenderer:
             canv = np.stack([crops[i].canvas for i in idx])
             prefixes = [self.spec.text_prefix(texts[i]) for i in idx]
             step, prepare = self.models.decoder_step()
+            ink = None
+            if inks is not None and any(inks[i] is not None for i in idx):
+                free = np.ones((self.spec.height, self.spec.width), bool)
+                ink = np.stack([inks[i] if inks[i] is not None else free for i in idx])
             decs = greedy_decode(self.models.encoder, step, canv, prefixes, self.spec,
-                                 d.layers, d.heads, d.head_dim, self.max_len, self.guard, cancel, prepare)
+                                 d.layers, d.heads, d.head_dim, self.max_len, self.guard, cancel, prepare, ink)
             res = []
             for i, dec in zip(idx, decs):
                 to_page = crops[i].canvas_to_page

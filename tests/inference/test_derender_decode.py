@@ -140,3 +140,38 @@ def test_broken_model_is_a_model_error(tmp_path):
     with pytest.raises(ModelError):  # wrong layer count -> the decoder's Concat fails
         dr.greedy_decode(models.encoder, models.decoder, canv, [S.text_prefix("")], S, 3, toy.HEADS,
                          toy.HD, 32)
+
+
+def _points(tokens):
+    return [tuple(int(v) for v in np.floor(p)) for s in S.decode_ink(tokens) for p in s]
+
+
+def test_ink_constrained_decoding_keeps_every_point_on_the_ink(tmp_path):
+    # the script walks a diagonal; the ink is a horizontal band and a vertical bar that the walk mostly misses
+    walk = [(i, i // 2) for i in range(2, 30, 2)]
+    models = load_models(toy.build(tmp_path, [_seq("", toy.ink(walk, new_stroke_every=5))]), threads=1)
+    ink = np.zeros((1, S.height, S.width), bool)
+    ink[0, 9:11, :] = True
+    ink[0, :, 20:22] = True
+    d = models.manifest.decoder
+    canv = np.zeros((1, S.height, S.width), np.float32)
+    args = (models.encoder, models.decoder, canv, [S.text_prefix("")], S, d.layers, d.heads, d.head_dim, 64, GUARD)
+    free = dr.greedy_decode(*args)[0]
+    held = dr.greedy_decode(*args, ink=ink)[0]
+    assert any(not ink[0, y, x] for x, y in _points(free.tokens))  # the walk does leave the ink
+    pts = _points(held.tokens)
+    assert pts and all(ink[0, y, x] for x, y in pts)
+    # pen lifts and the end stay the model's: same strokes, same number of points, EOS
+    assert held.status == dr.EOS
+    assert [len(s) for s in S.decode_ink(held.tokens)] == [len(s) for s in S.decode_ink(free.tokens)]
+
+
+def test_ink_allowed_masks_columns_then_rows():
+    ink = np.zeros((2, S.height, S.width), bool)
+    ink[:, 5, 7] = True
+    cols = ink.any(axis=1)
+    prev = np.array([S.stroke, 7])  # row 0 needs an x next, row 1 (just fed x=7) needs a y
+    allow = dr.ink_allowed(ink, cols, prev, S)
+    assert np.flatnonzero(allow[0, :S.width]).tolist() == [7]
+    assert np.flatnonzero(allow[1, S.width:S.stroke]).tolist() == [5]
+    assert allow[:, S.stroke].all() and allow[:, S.eos].all()

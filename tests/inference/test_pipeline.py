@@ -231,3 +231,29 @@ def test_a_thick_underline_stays_a_thin_one_goes():
     thin, strokes = _word_with_line(1, side_to_side=False)
     out = remove_rules(thin)
     assert not (out & ~strokes).any()  # a hairline is a ruling even when it does not reach both sides
+
+
+def _zigzag_word():
+    from inference.document.ink import Quad
+    from inference.model.derender import whole_image_crop
+    from inference.photo.inkmask import ink_mask
+
+    img = np.full((70, 240, 3), 245, np.uint8)
+    zig = np.array([[20, 50], [60, 18], [100, 50], [140, 18], [180, 50], [220, 20]], float)
+    cv2.polylines(img, [zig.astype(np.int32)], False, (30, 30, 30), 3, cv2.LINE_AA)
+    return whole_image_crop(img, None), Quad.from_rect(0, 0, 240, 70), ink_mask(img), zig + 0.5
+
+
+@pytest.mark.parametrize("status", [dr.REPEAT, dr.CAP])
+def test_a_word_whose_model_output_fails_falls_back_to_the_tracer_with_a_note(status):
+    from inference.pipeline import _word_from_crop
+
+    crop, quad, mask, zig = _zigzag_word()
+    # the model wrote the right path but never reached EOS: its ink is not used
+    ink = dr.WordInk([_densify(zig, 4.0).astype(np.float32)], dr.Decoded((1, 2), status, 9))
+    word, note = _word_from_crop(crop, quad, "zz", 1.0, ink, 0.55, mask, 3.0, "#000000")
+    assert word.source == InkSource.TRACER and word.strokes
+    assert note == f"model output stopped by {status}"
+    ok = dr.WordInk(ink.strokes, dr.Decoded((1, 2), dr.EOS, 9))
+    word, note = _word_from_crop(crop, quad, "zz", 1.0, ok, 0.55, mask, 3.0, "#000000")
+    assert word.source == InkSource.MODEL and len(word.strokes) == 1 and note is None

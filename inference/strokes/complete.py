@@ -1,0 +1,156 @@
+"""Model-first strokes, completed from the photo's ink, and how plausible a word's strokes look.
+
+The model writes what a pen did (one stroke where the writer lifted the pen once, in the right direction);
+the tracer gets the pixels. :func:`complete` keeps the model's strokes as they are (point order and pen lifts
+unchanged; snapping onto the centre line happens before) and adds the ink that no model stroke covers —
+skipped letters, dots, bars — as pieces of the tracer's centre lines. Each piece goes where a writer would
+draw it: onto the end of a model stroke it continues (the pen did not lift), else as a stroke of its own right
+after the model stroke it lies nearest to.
+
+:func:`plausibility` scores what a user sees beyond render-back fidelity: a word written with about one
+stroke per letter and no specks is plausible; a cursive word in 40 fragments is not.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..document.ink import Stroke
+from ..document.render import draw_strokes_mask
+from .skeleton import rdp
+
+
+@dataclass(frozen=True)
+class Completion:
+    strokes: list[Stroke]
+    added: int  # pieces of traced ink added as strokes of their own
+    joined: int  # pieces of traced ink joined onto the end or start of a model stroke
+
+
+def _resample_xy(xy: np.ndarray, step: float) -> np.ndarray:
+    if len(xy) < 2:
+        return xy.astype(np.float64)
+    seg = np.hypot(*np.diff(xy.astype(np.float64), axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    if cum[-1] <= 1e-9:
+        return xy[:1].astype(np.float64)
+    at = np.linspace(0.0, cum[-1], max(2, math.ceil(cum[-1] / step) + 1))
+    return np.column_stack([np.interp(at, cum, xy[:, 0]), np.interp(at, cum, xy[:, 1])])
+
+
+def _length(xy: np.ndarray) -> float:
+    return float(np.hypot(*np.diff(xy, axis=0).T).sum()) if len(xy) > 1 else 0.0
+
+
+def uncovered_pieces(traced: Sequence[Stroke], covered: np.ndarray, reach: float, min_len: float) -> list[np.ndarray]:
+    """The runs of the traced centre lines farther than ``reach`` px from ``covered`` ink (bool mask).
+
+    A run keeps one point of covered ink at each end, so it starts where the covered ink stops. Runs shorter
+    than ``min_len`` are dropped unless they are a whole traced stroke (a dot, a short bar of its own)."""
+    if not traced:
+        return []
+    h, w = covered.shape
+    dist = cv2.distanceTransform((~covered).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) if covered.any() \
+        else np.full(covered.shape, np.inf, np.float32)
+    out = []
+    for s in traced:
+        xy = _resample_xy(s.xy, 1.0)
+        c = np.clip(np.floor(xy[:, 0]).astype(int), 0, w - 1)
+        r = np.clip(np.floor(xy[:, 1]).astype(int), 0, h - 1)
+        off = dist[r, c] > reach
+        if not off.any():
+            continue
+        whole = bool(off.all())
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], off.astype(np.int8), [0]])))
+        for a, b in zip(edges[::2], edges[1::2]):  # off[a:b] is one run
+            piece = xy[max(0, a - 1):min(len(xy), b + 1)]
+            if whole or _length(piece) >= min_len:
+                out.append(piece[rdp(piece, 0.3)].astype(np.float32))
+    return out
+
+
+def _attach(strokes: list[np.ndarray], piece: np.ndarray, touch: float) -> bool:
+    """Join ``piece`` onto the end (or start) of the stroke it continues; False when none is within ``touch``."""
+    best = None
+    for j, s in enumerate(strokes):
+        if len(s) < 2:
+            continue
+        for at_end, end in ((True, s[-1]), (False, s[0])):
+            for rev, p in ((False, piece), (True, piece[::-1])):
+                # at the stroke's end the piece must start there; at its start the piece must end there
+                d = float(np.hypot(*(p[0] - end))) if at_end else float(np.hypot(*(p[-1] - end)))
+                if d <= touch and (best is None or d < best[0]):
+                    best = (d, j, at_end, p)
+    if best is None:
+        return False
+    _, j, at_end, p = best
+    strokes[j] = np.concatenate([strokes[j], p[1:]]) if at_end else np.concatenate([p[:-1], strokes[j]])
+    return True
+
+
+def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray, width: float) -> Completion:
+    """The model's strokes plus the traced ink they leave uncovered (all in mask px)."""
+    model = [s for s in model if len(s)]
+    if not model:
+        return Completion(list(traced), len(traced), 0)
+    h, w = mask.shape
+    covered = draw_strokes_mask(model, h, w, width_px=max(1.0, width)) > 0.5
+    reach = max(1.0, 0.5 * width)
+    pieces = uncovered_pieces(traced, covered, reach, min_len=max(2.0, width))
+    xys = [s.xy.astype(np.float32) for s in model]
+    style = model[0]
+    if not pieces:
+        return Completion(list(model), 0, 0)
+    touch = max(2.0, 1.5 * width)
+    changed: set[int] = set()
+    joined = 0
+    loose: list[np.ndarray] = []
+    for p in pieces:
+        before = [len(s) for s in xys]
+        if _attach(xys, p, touch):
+            joined += 1
+            changed.update(j for j, (n, s) in enumerate(zip(before, xys)) if len(s) != n)
+        else:
+            loose.append(p)
+    # a loose piece is drawn right after the model stroke it lies nearest to (an i's dot after its stem)
+    after: dict[int, list[np.ndarray]] = {}
+    for p in loose:
+        mid = p[len(p) // 2].astype(np.float64)
+        j = int(np.argmin([np.hypot(*(s.astype(np.float64) - mid).T).min() for s in xys]))
+        after.setdefault(j, []).append(p)
+    out: list[Stroke] = []
+    for j, xy in enumerate(xys):
+        src = model[j]
+        out.append(Stroke(xy, color=src.color, width=src.width) if j in changed else src)
+        for p in sorted(after.get(j, []), key=lambda q: float(q[:, 0].min())):
+            out.append(Stroke(p, color=style.color, width=style.width))
+    return Completion(out, len(loose), joined)
+
+
+def plausibility(strokes: Sequence[Stroke], letters: int, width: float) -> float:
+    """How much a word's strokes look like a writer's, in (0, 1]: exp(-(0.15 x strokes per letter beyond
+    one + share of specks)). A speck is a stroke shorter than a pen width; dots count as specks too, which
+    costs a word with one or two dots little."""
+    strokes = [s for s in strokes if len(s)]
+    if not strokes:
+        return 0.0
+    excess = max(0.0, len(strokes) / max(1, letters) - 1.0)
+    specks = sum(1 for s in strokes if _length(s.xy) < width) / len(strokes)
+    return math.exp(-(0.15 * excess + specks))
+
+
+def letters_in(text: str, mask: np.ndarray) -> int:
+    """Letters in a word: its recognised text when there is one, else an estimate from the ink (a letter
+    is about as wide as a third of the ink's height, ascenders and descenders included)."""
+    n = len(text.replace(" ", ""))
+    if n:
+        return n
+    ys, xs = np.nonzero(mask)
+    if not len(xs):
+        return 1
+    return max(1, round((xs.max() - xs.min() + 1) / max(1.0, 0.35 * (ys.max() - ys.min() + 1))))

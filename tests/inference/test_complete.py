@@ -1,0 +1,65 @@
+"""Model-first completion: the model's strokes plus the traced ink they miss, and stroke plausibility."""
+
+import cv2
+import numpy as np
+
+from inference.document.ink import Stroke
+from inference.strokes.complete import complete, letters_in, plausibility
+from inference.strokes.fidelity import fidelity_maps
+from inference.strokes.tracer import trace_mask
+
+W = 3.0  # pen width (px)
+
+
+def _word() -> tuple[np.ndarray, list[np.ndarray]]:
+    """A constructed 'word': a long bar, a stem crossing it after a gap, a second bar continuing the first
+    from its end, and a dot; with its pen paths."""
+    paths = [np.float32([[10, 30], [60, 30]]), np.float32([[60, 30], [90, 20]]),
+             np.float32([[110, 8], [110, 40]]), np.float32([[130, 12], [131, 12]])]
+    m = np.zeros((50, 150), np.uint8)
+    for p in paths:
+        cv2.polylines(m, [np.round(p).astype(np.int32)], False, 1, int(W))
+    return m.astype(bool), paths
+
+
+def test_completion_covers_every_ink_pixel_of_a_constructed_word():
+    mask, paths = _word()
+    model = [Stroke(paths[0], width=W)]  # the model wrote only the first bar
+    traced = [Stroke(p, width=W) for p in trace_mask(mask, W)]
+    missed_before, _ = fidelity_maps(model, mask, W)
+    assert missed_before.sum() > 100  # the test word really lacks ink
+    done = complete(model, traced, mask, W)
+    missed, _ = fidelity_maps(done.strokes, mask, W)
+    assert not missed.any()
+    # the model's stroke is kept as written, first, with the bar that continues it joined onto its end
+    assert done.joined >= 1
+    first = done.strokes[0].xy
+    np.testing.assert_allclose(first[0], paths[0][0], atol=1.0)
+    assert first[-1, 0] > 80  # runs on into the second bar
+    # the stem and the dot are strokes of their own, after the stroke they lie nearest to
+    assert done.added == 2 and len(done.strokes) == 3
+
+
+def test_completion_adds_nothing_when_the_model_covers_the_ink():
+    mask, paths = _word()
+    model = [Stroke(np.vstack([paths[0], paths[1][1:]]), width=W)] + [Stroke(p, width=W) for p in paths[2:]]
+    traced = [Stroke(p, width=W) for p in trace_mask(mask, W)]
+    done = complete(model, traced, mask, W)
+    assert (done.added, done.joined) == (0, 0)
+    assert [s.xy.tolist() for s in done.strokes] == [s.xy.tolist() for s in model]
+
+
+def test_plausibility_prefers_one_stroke_per_letter_without_specks():
+    line = Stroke(np.float32([[0, 0], [40, 0]]), width=W)
+    speck = Stroke(np.float32([[50, 0], [51, 0]]), width=W)
+    assert plausibility([line] * 4, 4, W) == 1.0
+    assert plausibility([line] * 40, 4, W) < plausibility([line] * 8, 4, W) < 1.0
+    assert plausibility([line] * 3 + [speck], 4, W) < plausibility([line] * 4, 4, W)
+    assert plausibility([], 4, W) == 0.0
+
+
+def test_letters_from_text_or_from_the_ink():
+    m = np.zeros((30, 200), bool)
+    m[5:25, 10:190] = True
+    assert letters_in("hello", m) == 5
+    assert letters_in("", m) == round(180 / (0.35 * 20))
