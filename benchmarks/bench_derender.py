@@ -169,6 +169,30 @@ def bench_ours(models, crops, texts, steps: int, batch: int, natural: bool) -> d
             out[f"natural_b{bs}"] = len(crops) / (time.perf_counter() - t)
             out["tokens_per_word"] = n_tok / max(1, len(crops))
             out["statuses"] = stat
+        out.update(constraint_cost(models, crops, texts, batch))
+    return out
+
+
+def constraint_cost(models, crops, texts, batch: int) -> dict:
+    """Milliseconds per decoder call of one batch, decoding freely and with every point kept on the word's
+    ink (the pipeline's constraint: the crop's ink mask on the canvas, grown by half a pen width)."""
+    from inference.model import derender as dr
+    from inference.model.canvas import canvas_ink
+    from inference.photo.inkmask import ink_mask
+    from inference.strokes.style import estimate_width
+
+    inks = []
+    for c in crops:
+        m = ink_mask(c.image)
+        pen = estimate_width(m) * c.crop_to_canvas.scale_factor()
+        inks.append(canvas_ink(m, models.spec, 0.5 * pen + 1.0))
+    out = {}
+    for name, on in (("free", None), ("on_ink", inks)):
+        der = dr.Derenderer(models, batch_size=batch)
+        t, calls = time.perf_counter(), 0
+        for _idx, res in der.run(crops, texts, None, on):
+            calls += max(r.decoded.steps for r in res)  # the batch runs as long as its longest row
+        out[f"ms_per_call_{name}"] = 1000 * (time.perf_counter() - t) / max(1, calls)
     return out
 
 
@@ -449,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"ours: words/s, real decoding, batch {a.batch}", f"{ours[f'natural_b{a.batch}']:.1f}"))
         rows.append(("ours: ink tokens per word (real decoding)",
                      f"{ours['tokens_per_word']:.0f} {ours['statuses']}"))
+        free, held = ours["ms_per_call_free"], ours["ms_per_call_on_ink"]
+        rows.append((f"ours: ms per batch-{a.batch} decoder call, free / kept on the ink (cost)",
+                     f"{free:.2f} / {held:.2f}  ({100 * (held - free) / free:+.1f}%)"))
     if not a.no_e2e:
         stand_in = a.ours or (None if trained else str(CACHE / "ours"))
         for name, path in ((f"generated page ({n_words} words)", p150), ("12-MP photo", p12)):

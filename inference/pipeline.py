@@ -4,13 +4,15 @@
 :class:`PageResult`. It checks the cancel token between words and raises :class:`Cancelled`; nothing is
 written before the page is complete (the debug overlay, if asked for, is the last thing it does).
 
-Per word: the model's strokes (when a model is installed) must already lie near the photo's ink, are
-refined (repeated points dropped, drifted points snapped to the ink's centre line, simplified) and scored
-against the word's ink mask (rulings and neighbours removed). The geometric tracer always runs on the same
-mask; the model's ink is kept only when its fidelity is within ``model_margin`` of the tracer's, otherwise
-the tracer's strokes are used, re-ordered and re-directed to follow the model's path (the model knows the
-writing order better than the tracer). A word below ``fidelity_threshold`` is flagged for review. Times are synthetic. Without a model
-every word comes from the tracer (a reported mode, not an error). Ink outside the words becomes
+Per word (model first): the word's ink mask (rulings and neighbours removed) is computed before decoding,
+and the decoder may put points only on that ink, grown by half a pen width (pen lifts, order and EOS stay
+the model's). The model's strokes are the word's ink, completed with the traced ink they leave uncovered
+(:mod:`inference.strokes.complete`); the geometric tracer's strokes replace them only when the model failed
+(no EOS, repetition guard, output far from the ink) or the completed strokes' confidence (render-back F1 x
+stroke plausibility: strokes per letter, specks) is more than ``model_margin`` below the tracer's; then the
+tracer's strokes are put in the model's order. A word below ``fidelity_threshold``, or whose strokes look
+implausible, is flagged for review. Times are synthetic. Without a model every word comes from the tracer
+(a reported mode, not an error). Ink outside the words becomes
 ``Page.drawings`` (regions from :mod:`inference.photo.drawings`; background texture is skipped and reported).
 """
 
@@ -258,6 +260,44 @@ def _model_useless(stats: Counter, min_words: int = 48, min_rate: float = 0.1) -
     return stats["model tried"] >= min_words and _model_used(stats) < min_rate * stats["model tried"]
 
 
+def _decode_chunk(derenderer: dr.Derenderer, chunk: Sequence[_WordJob], crops: list, masks: list,
+                  config: PipelineConfig, cancel: CancelToken | None, stats: Counter,
+                  progress) -> Generator[Progress, None, dict[int, dr.WordInk]]:
+    """The model's ink for each word of a chunk (by index). Words wider than the canvas are decoded in
+    pieces (:func:`inference.model.derender.split_wide`, vanilla mode: the text is not split) and joined."""
+    spec = derenderer.spec
+    units: list[tuple[int, dr.WordCrop, np.ndarray | None, str | None]] = []
+    for i, (j, crop, m) in enumerate(zip(chunk, crops, masks)):
+        if crop is None:
+            continue
+        text = j.text if j.confidence >= MIN_TEXT_CONFIDENCE else None
+        pieces = dr.split_wide(crop, m[0], spec) if m is not None else [(crop, None)]
+        for pc, pm in pieces:
+            on_ink = _decoding_ink(pc, (pm, m[1], m[2]) if pm is not None else None, spec) \
+                if config.constrain_decoding else None
+            units.append((i, pc, on_ink, text if len(pieces) == 1 else None))
+    inks_of: dict[int, list[tuple[int, dr.WordInk]]] = {}
+    done = 0
+    ink_masks = [u[2] for u in units] if config.constrain_decoding else None
+    for idx, res in derenderer.run([u[1] for u in units], [u[3] for u in units], cancel, ink_masks):
+        for k, r in zip(idx, res):
+            inks_of.setdefault(units[k][0], []).append((k, r))
+            done += 1
+        yield progress(f"decoded {done}/{len(units)} in this chunk")
+    out: dict[int, dr.WordInk] = {}
+    for i, parts in inks_of.items():
+        parts.sort(key=lambda kr: kr[0])  # pieces left to right
+        if len(parts) == 1:
+            out[i] = parts[0][1]
+        else:
+            crop, (_, width, _) = crops[i], masks[i]
+            touch = 2.0 * max(width, 1.0) / max(crop.page_to_crop.scale_factor(), 1e-6)
+            out[i] = dr.join_pieces([r for _, r in parts], touch)
+            stats["split into pieces"] += 1
+        stats[out[i].decoded.status] += 1
+    return out
+
+
 def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSet | None,
                     config: PipelineConfig, warnings: list[str], cancel: CancelToken | None,
                     stats: Counter, page_ink: np.ndarray | None = None) -> Generator[Progress, None, list[Word]]:
@@ -280,15 +320,9 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
             _word_mask(c, j.quad, page_ink) if c is not None else None for j, c in zip(chunk, crops)]
         inks: dict[int, dr.WordInk] = {}
         if derenderer is not None:
-            ok = [i for i, c in enumerate(crops) if c is not None]
-            texts = [chunk[i].text if chunk[i].confidence >= MIN_TEXT_CONFIDENCE else None for i in ok]
-            on_ink = [_decoding_ink(crops[i], masks[i], spec) for i in ok] if config.constrain_decoding else None
             try:
-                for idx, res in derenderer.run([crops[i] for i in ok], texts, cancel, on_ink):
-                    for k, r in zip(idx, res):
-                        inks[ok[k]] = r
-                        stats[r.decoded.status] += 1
-                    yield Progress("derender", len(words), total, f"decoded {len(inks)}/{len(ok)} in this chunk")
+                inks = yield from _decode_chunk(derenderer, chunk, crops, masks, config, cancel, stats,
+                                                lambda n: Progress("derender", len(words), total, n))
             except ModelError as e:
                 warnings.append(f"{e}; the remaining words use the geometric tracer")
                 derenderer = None

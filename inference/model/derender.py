@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -129,6 +130,71 @@ def whole_image_crop(image_rgb: np.ndarray, spec: TokenSpec | None) -> WordCrop:
     """The whole image as one word (InkSight's word mode): no margin added, the image is the crop."""
     h, w = image_rgb.shape[:2]
     return crop_word(image_rgb, Quad.from_rect(0, 0, w, h), spec, margin_frac=0.0, min_margin=0.0)
+
+
+SPLIT_ASPECT = 8.0  # ink wider than this many ink heights is decoded in pieces (the canvas is 4:1: at 8:1 the
+# ink fills half the canvas height, still legible; a whole line taken for a word would not be)
+PIECE_ASPECT = 4.0  # each piece at most this wide, so it fills the canvas height
+
+
+def _cut_column(cols: np.ndarray, lo: int, hi: int) -> int:
+    """Where to cut between columns ``lo`` and ``hi``: the middle of the widest gap in the ink, else the
+    column with the least ink (a stroke cut there is joined again after decoding)."""
+    seg = cols[lo:hi]
+    empty = np.flatnonzero(seg == 0)
+    if len(empty):
+        runs = np.split(empty, np.flatnonzero(np.diff(empty) > 1) + 1)
+        best = max(runs, key=len)
+        return lo + int(best[len(best) // 2])
+    return lo + int(np.argmin(seg))
+
+
+def split_wide(crop: WordCrop, mask: np.ndarray, spec: TokenSpec) -> list[tuple[WordCrop, np.ndarray]]:
+    """A word (or a line taken for one) wider than :data:`SPLIT_ASPECT` ink heights, cut at gaps in its ink
+    into canvas-shaped pieces, each with its own crop (same page transform chain) and its part of ``mask``;
+    otherwise ``[(crop, mask)]``. Without the cut a long word would shrink to illegibility on the canvas."""
+    ys, xs = np.nonzero(mask)
+    if not len(xs):
+        return [(crop, mask)]
+    ink_h = float(ys.max() - ys.min() + 1)
+    x0, x1 = int(xs.min()), int(xs.max()) + 1
+    if x1 - x0 <= SPLIT_ASPECT * ink_h:
+        return [(crop, mask)]
+    cols = mask.sum(axis=0)
+    max_w = max(8, int(PIECE_ASPECT * ink_h))
+    cuts = [x0]
+    while x1 - cuts[-1] > max_w:
+        a = cuts[-1]
+        cuts.append(_cut_column(cols, a + max_w // 2, a + max_w))
+    cuts.append(x1)
+    w = mask.shape[1]
+    edges = [0] + cuts[1:-1] + [w]  # the outer pieces keep the crop's own paper margin
+    out = []
+    for a, b in itertools.pairwise(edges):
+        if b - a < 2 or not mask[:, a:b].any():
+            continue
+        image = np.ascontiguousarray(crop.image[:, a:b])
+        to_crop = crop.page_to_crop.then(Transform.translate(-a, 0))
+        canvas, to_canvas = fit_crop(image, spec) if crop.canvas is not None else (None, Transform.identity())
+        out.append((WordCrop(image, canvas, to_crop, to_canvas), np.ascontiguousarray(mask[:, a:b])))
+    return out or [(crop, mask)]
+
+
+def join_pieces(inks: Sequence[WordInk], touch: float) -> WordInk:
+    """The ink of a word decoded in pieces (left to right), as one: a stroke cut at a piece boundary is
+    joined to its continuation when the two ends are within ``touch`` (page px). EOS only if every piece
+    ended with EOS."""
+    strokes: list[np.ndarray] = []
+    for k, ink in enumerate(inks):
+        for j, s in enumerate(ink.strokes):
+            gap = float(np.hypot(*(strokes[-1][-1] - s[0]))) if k and j == 0 and strokes and len(s) else None
+            if gap is not None and gap <= touch:
+                strokes[-1] = np.concatenate([strokes[-1], s[1:] if gap < 1e-6 else s])
+            else:
+                strokes.append(s)
+    status = next((i.decoded.status for i in inks if i.decoded.status != EOS), EOS)
+    tokens = tuple(t for i in inks for t in i.decoded.tokens)
+    return WordInk(strokes, Decoded(tokens, status, sum(i.decoded.steps for i in inks)))
 
 
 # --- repetition guard --------------------------------------------------------------------------------

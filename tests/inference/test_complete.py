@@ -12,10 +12,10 @@ W = 3.0  # pen width (px)
 
 
 def _word() -> tuple[np.ndarray, list[np.ndarray]]:
-    """A constructed 'word': a long bar, a stem crossing it after a gap, a second bar continuing the first
-    from its end, and a dot; with its pen paths."""
+    """A constructed 'word': a long bar, a second bar continuing the first from its end, a stem after a gap,
+    and a short dash; with its pen paths."""
     paths = [np.float32([[10, 30], [60, 30]]), np.float32([[60, 30], [90, 20]]),
-             np.float32([[110, 8], [110, 40]]), np.float32([[130, 12], [131, 12]])]
+             np.float32([[110, 8], [110, 40]]), np.float32([[126, 12], [136, 12]])]
     m = np.zeros((50, 150), np.uint8)
     for p in paths:
         cv2.polylines(m, [np.round(p).astype(np.int32)], False, 1, int(W))
@@ -36,7 +36,7 @@ def test_completion_covers_every_ink_pixel_of_a_constructed_word():
     first = done.strokes[0].xy
     np.testing.assert_allclose(first[0], paths[0][0], atol=1.0)
     assert first[-1, 0] > 80  # runs on into the second bar
-    # the stem and the dot are strokes of their own, after the stroke they lie nearest to
+    # the stem and the dash are strokes of their own, after the stroke they lie nearest to
     assert done.added == 2 and len(done.strokes) == 3
 
 
@@ -63,3 +63,13 @@ def test_letters_from_text_or_from_the_ink():
     m[5:25, 10:190] = True
     assert letters_in("hello", m) == 5
     assert letters_in("", m) == round(180 / (0.35 * 20))
+
+
+def test_a_speck_the_model_did_not_write_is_left_out():
+    mask, paths = _word()
+    speck = np.zeros_like(mask)
+    speck[44:47, 140:143] = True  # a 3x3 blob: a pen-wide speck of noise
+    model = [Stroke(np.vstack([paths[0], paths[1][1:]]), width=W)] + [Stroke(p, width=W) for p in paths[2:]]
+    traced = [Stroke(p, width=W) for p in trace_mask(mask | speck, W)]
+    done = complete(model, traced, mask | speck, W)
+    assert (done.added, done.joined) == (0, 0) and len(done.strokes) == len(model)

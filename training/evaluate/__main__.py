@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--strict", action="store_true", help="fail when a requested system is unavailable")
     t.add_argument("--models-dir", type=Path, default=None,
                    help="InkLift's derender models from here (a candidate export) instead of resources/models")
+    t.add_argument("--lines", action="store_true",
+                   help="one-line free texts (UNIPEN category 8) instead of words")
     t.add_argument("--give-text", action="store_true",
                    help="pass each word's true label to InkLift (the model's recognised-text mode)")
 
@@ -77,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if not a.data.is_file():
                 raise SystemExit(f"{a.data} not found (use --data, or --synthetic for a self-test)")
-            items = data.load_unipen_words(a.data, a.n, a.seed)
-            ds = {"name": "UNIPEN Train-R01/V07 val writers, word items (categories 6/7)",
+            items = data.load_unipen_words(a.data, a.n, a.seed, lines=a.lines)
+            ds = {"name": ("UNIPEN Train-R01/V07 val writers, one-line texts (category 8, >= 2 words, "
+                           f"ink >= {data.LINE_MIN_ASPECT:g}:1)") if a.lines else
+                  "UNIPEN Train-R01/V07 val writers, word items (categories 6/7)",
                   "path": str(a.data), "sha256": data.sha256_file(a.data), "words": len(items),
                   "sample": f"first {a.n} of a seed-{a.seed} permutation of the unflagged word items"}
         systems, missing = _systems(a.systems, a.strict, a.models_dir)

@@ -15,6 +15,8 @@ REPO = Path(__file__).resolve().parents[2]
 UNIPEN_VAL = REPO.parent / "shared" / "data" / "unipen" / "unipen_val.npz"
 REAL_DIR = REPO.parent / "shared" / "eval" / "real"
 WORD_CATEGORIES = ("6", "7")
+LINE_CATEGORIES = ("8",)
+LINE_MIN_ASPECT = 6.0  # a one-line text: wider than the canvas (4:1) with room to spare
 _BAD_FLAGS = 1 | 32  # truncated recording; glitch or stray line
 
 
@@ -26,15 +28,20 @@ class TrajectoryItem:
 
 
 def load_unipen_words(path: Path | str = UNIPEN_VAL, n: int = 200, seed: int = 0,
-                      min_points: int = 8) -> list[TrajectoryItem]:
+                      min_points: int = 8, lines: bool = False) -> list[TrajectoryItem]:
     """``n`` word items (categories 6/7, not flagged truncated/glitched) drawn at random (``seed``) from
-    the validation writers: a fixed, writer-disjoint sample for every system."""
+    the validation writers: a fixed, writer-disjoint sample for every system.
+
+    ``lines``: one-line free texts instead (category 8, two or more words on one line, ink at least
+    :data:`LINE_MIN_ASPECT` times as wide as it is tall): the items that need a word wider than the model's
+    canvas to be decoded in pieces."""
     z = np.load(path)
     dxy, so, io = z["dxy"], z["stroke_offsets"], z["item_offsets"]
     lo, lab, cat = z["label_offsets"], z["labels_utf8"], z["category"]
     ppi = z["points_per_inch"]
     flags = z["flags"] if "flags" in z.files else np.zeros(len(cat), np.int64)
-    cand = np.nonzero(np.isin(cat, WORD_CATEGORIES) & ((flags & _BAD_FLAGS) == 0))[0]
+    cats = LINE_CATEGORIES if lines else WORD_CATEGORIES
+    cand = np.nonzero(np.isin(cat, cats) & ((flags & _BAD_FLAGS) == 0))[0]
     rng = np.random.default_rng(seed)
     out: list[TrajectoryItem] = []
     for i in rng.permutation(cand):
@@ -48,8 +55,10 @@ def load_unipen_words(path: Path | str = UNIPEN_VAL, n: int = 200, seed: int = 0
             xy[:, 1] *= px / py  # square units, as the renderer expects
         if np.ptp(xy[:, 0]) <= 0 and np.ptp(xy[:, 1]) <= 0:
             continue
-        strokes = [s for s in np.split(xy, so[s0 + 1:s1] - p0) if len(s)]
         label = bytes(lab[lo[i]:lo[i + 1]]).decode("utf-8")
+        if lines and ("\n" in label or len(label.split()) < 2 or np.ptp(xy[:, 0]) < LINE_MIN_ASPECT * np.ptp(xy[:, 1])):
+            continue
+        strokes = [s for s in np.split(xy, so[s0 + 1:s1] - p0) if len(s)]
         out.append(TrajectoryItem(f"unipen_val:{int(i)}", label, strokes))
         if len(out) >= n:
             break
