@@ -158,8 +158,13 @@ class Document(QObject):
         super().__init__(parent)
         self.pages: list[PageDoc] = []
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        # a bound method, not a lambda: Qt drops the connection when the document dies, while the undo
+        # stack (its child) still emits cleanChanged on its way out
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.path: str | None = None
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
 
     # --- queries ----------------------------------------------------------------------------------
     def index_of(self, page_id: str) -> int:
