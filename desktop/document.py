@@ -94,6 +94,8 @@ def load_photo(path: str | Path) -> PageDoc:
         data = p.read_bytes()
     except OSError as e:
         raise InputError(f"Cannot read {p.name}: {e.strerror or e}") from e
+    if not data:  # Qt would call it an unsupported format; say what the command line says
+        raise InputError(f"{p.name}: the file is empty (0 bytes)")
     reader = QImageReader(str(p))
     reader.setAutoTransform(True)
     img = reader.read()

@@ -57,3 +57,70 @@ def test_error_message_points_at_the_log_and_only_claims_an_open_notebook_when_o
     win.hide()
     sys.excepthook(RuntimeError, RuntimeError("later"), None)
     assert "still open" not in messages[-1][1]
+
+
+# --- 11. --help without a display, empty files, a Settings shortcut ---------------------------------------
+def _run_app(*args: str, env_drop=("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in env_drop}
+    code = "import sys; from desktop.app import main; sys.exit(main(sys.argv))"
+    return subprocess.run([sys.executable, "-c", code, *args], check=False, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_help_prints_usage_without_a_display():
+    r = _run_app("--help")
+    assert r.returncode == 0, r.stderr
+    assert "usage: inklift-desktop" in r.stdout and "FILE" in r.stdout
+
+
+def test_start_without_a_display_says_so_instead_of_aborting():
+    r = _run_app("notes.jpg")
+    assert r.returncode == 2 and "no display" in r.stderr
+
+
+def test_an_empty_file_is_called_empty(win, messages, tmp_path):
+    empty = tmp_path / "blank.jpg"
+    empty.write_bytes(b"")
+    win.open_paths([empty])
+    assert any("blank.jpg: the file is empty (0 bytes)" in m for _k, m in messages), messages
+    assert not win.doc.pages
+
+
+def test_settings_has_a_shortcut(win):
+    from PySide6.QtGui import QKeySequence
+
+    assert QKeySequence("Ctrl+,") in win.a_settings.shortcuts()
+
+
+# --- 2. recovery and a file on the command line ------------------------------------------------------
+def test_recovery_at_launch_keeps_the_file_named_on_the_command_line(win, qtbot, tmp_path, ink):
+    import json
+    import subprocess
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.autosave import recovery_dir
+    from desktop.document import page_to_record
+    from desktop.project import save_project
+
+    from .conftest import photo_file
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    rec = recovery_dir() / f"autosave-{dead.pid}.inklift"
+    save_project(rec, [page_to_record(_page("recovered", ink))])
+    rec.with_suffix(".json").write_text(json.dumps({"original": None, "pages": 1}))
+
+    def click_recover():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox), box
+        next(b for b in box.buttons() if b.text() == "Recover").click()
+
+    QTimer.singleShot(50, click_recover)
+    with qtbot.waitSignal(win.importFinished, timeout=10000):
+        win.start_up([str(photo_file(tmp_path, "cmdline.png"))])
+    assert [p.name for p in win.doc.pages] == ["recovered", "cmdline"]
