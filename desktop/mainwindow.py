@@ -189,7 +189,10 @@ class MainWindow(QMainWindow):
         self.a_save_as = self._act("Save &As…", lambda: self.save_as(wait=False), K.SaveAs,
                                    "Save the project under a new name")
         self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp or PNG")
-        self.a_settings = self._act("Se&ttings…", self.settings_dialog, K.Preferences, "Preferences")
+        self.a_settings = self._act("Se&ttings…", self.settings_dialog, "Ctrl+,", "Preferences")
+        # Preferences has no key on most Linux desktops: Ctrl+, everywhere, plus the platform's own
+        comma = QKeySequence("Ctrl+,")
+        self.a_settings.setShortcuts([comma, *(k for k in QKeySequence.keyBindings(K.Preferences) if k != comma)])
         self.a_quit = self._act("&Quit", self.close, K.Quit, "Quit InkLift")
         self.a_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.a_undo.setShortcut(QKeySequence(K.Undo))
@@ -847,6 +850,13 @@ class MainWindow(QMainWindow):
         AboutDialog(self).exec()
 
     # --- recovery ---------------------------------------------------------------------------------------
+    def start_up(self, files: list[str]) -> None:
+        """Launch: offer crash recovery first, then open the files named on the command line (added to the
+        recovered notebook, never dropped in favour of it)."""
+        self.offer_recovery()
+        if files:
+            self.import_paths(files)
+
     def offer_recovery(self) -> bool:
         """After a crash: offer the newest autosave. Returns True when a document was recovered."""
         found = find_recoverable()
