@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPixmap,
     QPolygonF,
     QShortcut,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -153,6 +154,7 @@ class InkView(QGraphicsView):
         self.setBackgroundBrush(QBrush(DESK))
         self.setDragMode(QGraphicsView.DragMode.NoDrag)
         self.setMouseTracking(True)
+        self.viewport().grabGesture(Qt.GestureType.PinchGesture)
         self.page_id: str | None = None
         self.items_by_stroke: dict[int, StrokeItem] = {}
         self._pending: list = []  # (ref, stroke, order, n) still to get an item, see _add_pending
@@ -492,13 +494,25 @@ class InkView(QGraphicsView):
         self._highlight.hide()
 
     def wheelEvent(self, e) -> None:
-        if e.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            super().wheelEvent(e)  # shift+wheel scrolls sideways as usual
+        """Note-app habits: the wheel (or a two-finger swipe) scrolls, Shift+wheel scrolls sideways,
+        Ctrl+wheel zooms about the pointer (pinch zooms too, see viewportEvent)."""
+        mods = e.modifiers()
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            dy = e.angleDelta().y() or e.angleDelta().x()
+            if dy:
+                self.zoom_by(1.0015 ** dy)
+            e.accept()
             return
-        dy = e.angleDelta().y()
-        if dy:
-            self.zoom_by(1.0015 ** dy)
-        e.accept()
+        if mods & Qt.KeyboardModifier.ShiftModifier and not e.angleDelta().x():
+            # a plain mouse has one wheel: turn its vertical turns into horizontal ones
+            e = QWheelEvent(e.position(), e.globalPosition(), e.pixelDelta().transposed(),
+                            e.angleDelta().transposed(), e.buttons(), Qt.KeyboardModifier.NoModifier,
+                            e.phase(), e.inverted())
+        super().wheelEvent(e)
+
+    def _pinch(self, factor: float) -> None:
+        if factor > 0:
+            self.zoom_by(factor)
 
     # --- tool dispatch --------------------------------------------------------------------------------
     def set_tool(self, tool) -> None:
@@ -515,6 +529,15 @@ class InkView(QGraphicsView):
             self.tablet_pressure = float(e.pressure()) if t != QEvent.Type.TabletRelease else None
             e.ignore()  # let Qt synthesise the mouse events the tools handle
             return False
+        if t == QEvent.Type.NativeGesture and e.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
+            self._pinch(1.0 + e.value())  # touchpad pinch: value is the change of scale since the last event
+            return True
+        if t == QEvent.Type.Gesture:  # touchscreen pinch
+            pinch = e.gesture(Qt.GestureType.PinchGesture)
+            if pinch is not None:
+                self._pinch(pinch.scaleFactor())
+                e.accept()
+                return True
         return super().viewportEvent(e)
 
     def keyPressEvent(self, e) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pytest
 
 from inference.ink import Page
+
+from .conftest import make_ink
 
 
 def _page(name: str = "p", ink: Page | None = None, size=(300, 400)):
@@ -124,3 +127,43 @@ def test_recovery_at_launch_keeps_the_file_named_on_the_command_line(win, qtbot,
     with qtbot.waitSignal(win.importFinished, timeout=10000):
         win.start_up([str(photo_file(tmp_path, "cmdline.png"))])
     assert [p.name for p in win.doc.pages] == ["recovered", "cmdline"]
+
+
+# --- 3. wheel scrolls, Shift+wheel scrolls sideways, Ctrl+wheel and pinch zoom -------------------------
+def _wheel(view, dy: int, mods):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    pos = QPointF(view.viewport().rect().center())
+    ev = QWheelEvent(pos, QPointF(view.viewport().mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, dy),
+                     Qt.MouseButton.NoButton, mods, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), ev)
+
+
+def test_wheel_scrolls_shift_wheel_scrolls_sideways_ctrl_wheel_and_pinch_zoom(win, qtbot):
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QNativeGestureEvent, QPointingDevice
+    from PySide6.QtWidgets import QApplication
+
+    _add(win, _page(size=(1200, 900), ink=make_ink(900, 1200)))
+    view = win.view
+    view.set_zoom(2.0)
+    v, h = view.verticalScrollBar(), view.horizontalScrollBar()
+    v.setValue(v.maximum() // 2)
+    h.setValue(h.maximum() // 2)
+    v0, h0 = v.value(), h.value()
+    _wheel(view, -120, Qt.KeyboardModifier.NoModifier)
+    assert view.zoom() == pytest.approx(2.0) and v.value() > v0 and h.value() == h0
+    v1 = v.value()
+    _wheel(view, -120, Qt.KeyboardModifier.ShiftModifier)
+    assert view.zoom() == pytest.approx(2.0) and h.value() > h0 and v.value() == v1
+    _wheel(view, 120, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom() > 2.05
+    z = view.zoom()
+    pos = QPointF(view.viewport().rect().center())
+    pinch = QNativeGestureEvent(Qt.NativeGestureType.ZoomNativeGesture, QPointingDevice.primaryPointingDevice(),
+                                2, pos, pos, QPointF(view.viewport().mapToGlobal(pos.toPoint())), 0.25,
+                                QPointF(0, 0))
+    QApplication.sendEvent(view.viewport(), pinch)
+    assert view.zoom() == pytest.approx(z * 1.25)
