@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
         self.a_save = self._act("&Save", lambda: self.save(wait=False), K.Save, "Save the project")
         self.a_save_as = self._act("Save &As…", lambda: self.save_as(wait=False), K.SaveAs,
                                    "Save the project under a new name")
-        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp or PNG")
+        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp and/or PNG")
         self.a_settings = self._act("Se&ttings…", self.settings_dialog, "Ctrl+,", "Preferences")
         # Preferences has no key on most Linux desktops: Ctrl+, everywhere, plus the platform's own
         comma = QKeySequence("Ctrl+,")
@@ -812,15 +812,18 @@ class MainWindow(QMainWindow):
             QStandardPaths.StandardLocation.DocumentsLocation))
         cur = self.view.page
         dlg = ExportDialog(str(folder), cur is not None and cur.ink is not None,
-                           sum(1 for p in self.doc.pages if p.ink is not None), self)
+                           sum(1 for p in self.doc.pages if p.ink is not None), self,
+                           formats=self.settings.get("export_formats"))
         self._export_dialog = dlg  # reachable for tests and screenshots
         if dlg.exec() != ExportDialog.DialogCode.Accepted:
             return
-        fmt, all_pages, folder, with_image = dlg.choice()
+        formats, all_pages, folder, with_image = dlg.choice()
         self.settings.set("export_dir", str(folder))
-        self.export(fmt, folder, all_pages, with_image)
+        self.settings.set("export_formats", formats)  # the next export starts from the same choice
+        self.export(formats, folder, all_pages, with_image)
 
-    def export(self, fmt: str, folder: Path, all_pages: bool = True, with_image: bool = False) -> int:
+    def export(self, formats: str | list[str], folder: Path, all_pages: bool = True,
+               with_image: bool = False) -> int:
         pages = self.doc.pages if all_pages else [p for p in self.doc.pages if p.id == self.view.page_id]
         items = [ExportItem(p.name, p.ink, p.image) for p in pages if p.ink is not None]
         if not items:
@@ -835,8 +838,9 @@ class MainWindow(QMainWindow):
             self.show_error(f"Export failed:\n\n{msg}", "Export failed")
             self.exportFinished.emit("failed", msg)
 
-        return self.io_jobs.start("export", export_job(items, Path(folder), fmt, with_image), done,
-                                  label=f"Exporting {fmt.upper()}", on_error=failed)
+        names = ", ".join(f.upper() for f in ([formats] if isinstance(formats, str) else formats))
+        return self.io_jobs.start("export", export_job(items, Path(folder), formats, with_image), done,
+                                  label=f"Exporting {names}", on_error=failed)
 
     # --- dialogs ----------------------------------------------------------------------------------------
     def settings_dialog(self) -> None:

@@ -36,6 +36,7 @@ DEFAULTS = {
     "pen_width": 2.5,
     "auto_convert": True,
     "recent": [],
+    "export_formats": ["svg"],
 }
 
 
