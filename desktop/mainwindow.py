@@ -32,8 +32,9 @@ from .commands import AddPagesCommand, MovePageCommand, RemovePageCommand, SetPa
 from .document import Document, PageDoc, load_photo, page_from_loaded, page_from_qimage, page_to_record
 from .export_dialog import ExportDialog, ExportItem, export_job
 from .jobs import JobManager
+from .messages import plain_warnings
 from .pagelist import PageList
-from .progress import ProgressWidget
+from .progress import ProgressWidget, StatusNote
 from .project import SUFFIX, read_project, write_project
 from .review import ReviewPanel
 from .settings import Settings, SettingsDialog
@@ -133,16 +134,21 @@ class MainWindow(QMainWindow):
         rdock.hide()
 
         self.progress = ProgressWidget([self.convert_jobs, self.io_jobs, self.review.jobs])
+        # our own message line in the bar's layout: it never runs under the progress label, shortens to
+        # fit (the whole text in its tooltip) and keeps a result until the next message
+        self.status_note = StatusNote()
+        self._selection_note = ""
+        self.statusBar().addWidget(self.status_note, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.zoom_label = QLabel("")
         self.statusBar().addPermanentWidget(self.zoom_label)
         self.view.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
-        self.view.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.view.message.connect(lambda m: self.note(m, 6000))
         self.view.selectionChanged.connect(self._update_actions)
         self.view.selectionChanged.connect(self._selection_message)
 
         self.autosaver = Autosaver(self.doc, self.io_jobs, self.settings.get("autosave_minutes"), self)
-        self.autosaver.saved.connect(lambda _p: self.statusBar().showMessage("Autosaved", 2000))
+        self.autosaver.saved.connect(lambda _p: self.note("Autosaved", 2000))
 
         self._build_actions()
         self._build_menus()
@@ -155,6 +161,7 @@ class MainWindow(QMainWindow):
         self.doc.pageChanged.connect(self._update_actions)
         self.doc.undo_stack.indexChanged.connect(self._update_actions)
         self.convert_jobs.finished.connect(self._conversion_finished)
+        self.convert_jobs.started.connect(self._conversion_started)
         self.set_tool("select")
         QTimer.singleShot(200, self._warm_engine)
         # the start-up objects (modules, Qt wrappers) never die: keep them out of the cyclic GC's full scans,
@@ -394,11 +401,12 @@ class MainWindow(QMainWindow):
         if refs:
             words = len({r.word for r in refs if r.word >= 0})
             n = len(refs)
-            self.statusBar().showMessage(
+            self._selection_note = (
                 f"{n} stroke{'s' * (n != 1)} selected" + (f" in {words} word{'s' * (words != 1)}" if words else "")
-                + " — Delete removes, Ctrl+Shift+M smooths, drag to move", 0)
-        else:
-            self.statusBar().clearMessage()
+                + " — Delete removes, Ctrl+Shift+M smooths, drag to move")
+            self.note(self._selection_note)
+        elif self.status_note.full_text() == self._selection_note:
+            self.note("")  # only the selection's own message goes with it
 
     def _place_overlays(self) -> None:
         self.empty_hint.setGeometry(self.view.rect())
@@ -439,6 +447,10 @@ class MainWindow(QMainWindow):
     def _opacity_changed(self, v: int) -> None:
         self.view.set_photo_opacity(v / 100)
         self.settings.set("photo_opacity", v / 100)
+
+    def note(self, text: str, timeout_ms: int = 0) -> None:
+        """A status-bar message; 0 keeps it until the next one."""
+        self.status_note.show_note(text, timeout_ms)
 
     def show_error(self, message: str, title: str = "InkLift") -> None:
         QMessageBox.warning(self, title, message)
@@ -488,7 +500,7 @@ class MainWindow(QMainWindow):
         if errors:
             self.show_error("Some files could not be opened:\n\n" + "\n".join(errors[:12]))
         elif not pages and not projects:
-            self.statusBar().showMessage("Nothing to open there.", 4000)
+            self.note("Nothing to open there.", 4000)
         self.importFinished.emit(len(pages))
 
     def open_paths(self, paths) -> list[PageDoc]:
@@ -510,7 +522,7 @@ class MainWindow(QMainWindow):
             self.open_project(projects[0])
         if not files:
             if not projects:
-                self.statusBar().showMessage("Nothing to open there.", 4000)
+                self.note("Nothing to open there.", 4000)
             return
 
         def done(result) -> None:
@@ -540,7 +552,7 @@ class MainWindow(QMainWindow):
                 return
         img = cb.image()
         if img.isNull():
-            self.statusBar().showMessage("The clipboard holds no image.", 4000)
+            self.note("The clipboard holds no image.", 4000)
             return
         self.add_pages([page_from_qimage(img, f"Pasted {len(self.doc.pages) + 1}")])
 
@@ -621,7 +633,7 @@ class MainWindow(QMainWindow):
         ok, why = engine.engine_available()
         if not ok:
             if quiet:
-                self.statusBar().showMessage(why, 0)
+                self.note(why, 0)
             else:
                 self.show_error(why, "Conversion not available")
             return False
@@ -670,11 +682,18 @@ class MainWindow(QMainWindow):
             msg += f" — {todo} need{'s' * (todo == 1)} review (Review panel: Ctrl+Shift+V)"
         if lost_pen:
             msg += " — pen strokes drawn on the photo were not carried over (Undo restores them)"
-        if warnings:
-            msg += " — " + "; ".join(str(w) for w in warnings[:3])
-        self.statusBar().showMessage(msg, 8000)
+        plain = plain_warnings(warnings)
+        if plain:
+            msg += " — " + " ".join(plain[:3])
+        self.note(msg)
         if self.view.page_id == page_id:
             self.view.fit()
+
+    def _conversion_started(self, _job_id: int, page_id: str) -> None:
+        page = self.doc.page(page_id)
+        if page is not None:
+            page.status = "converting…"
+            self.pages.refresh(page_id, icon=False)
 
     def _conversion_failed(self, page_id: str, message: str) -> None:
         page = self.doc.page(page_id)
@@ -690,7 +709,7 @@ class MainWindow(QMainWindow):
             page.status = ""
             self.pages.refresh(page_id, icon=False)
             if outcome == "cancelled":
-                self.statusBar().showMessage(f"Conversion of {page.name} cancelled", 4000)
+                self.note(f"Conversion of {page.name} cancelled", 4000)
         self.conversionFinished.emit(page_id, outcome)
 
     def cancel_jobs(self) -> None:
@@ -782,7 +801,7 @@ class MainWindow(QMainWindow):
             else:
                 self.doc.set_path(path)
             self.settings.add_recent(path)
-            self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+            self.note(f"Saved {Path(path).name}")
             self.saveFinished.emit("done")
 
         def failed(msg: str) -> None:
@@ -831,7 +850,7 @@ class MainWindow(QMainWindow):
             return 0
 
         def done(paths) -> None:
-            self.statusBar().showMessage(f"Exported {len(paths)} file{'s' * (len(paths) != 1)} to {folder}", 8000)
+            self.note(f"Exported {len(paths)} file{'s' * (len(paths) != 1)} to {folder}")
             self.exportFinished.emit("done", paths)
 
         def failed(msg: str) -> None:
@@ -894,7 +913,7 @@ class MainWindow(QMainWindow):
             discard(r)
         if pages:
             self.pages.select_page(pages[0].id)
-        self.statusBar().showMessage("Recovered the autosaved notebook — save it to keep it.", 8000)
+        self.note("Recovered the autosaved notebook — save it to keep it.")
         return True
 
     # --- closing ----------------------------------------------------------------------------------------

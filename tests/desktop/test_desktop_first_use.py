@@ -167,3 +167,48 @@ def test_wheel_scrolls_shift_wheel_scrolls_sideways_ctrl_wheel_and_pinch_zoom(wi
                                 QPointF(0, 0))
     QApplication.sendEvent(view.viewport(), pinch)
     assert view.zoom() == pytest.approx(z * 1.25)
+
+
+# --- 8. status messages: plain words, whole, kept, beside the progress; the running page says so -------
+def test_engine_warnings_in_plain_words():
+    from desktop.messages import plain_warnings
+
+    engine = ["3 of 40 words were stopped by the repetition guard; their ink was checked against the photo",
+              "12 of 40 words use the geometric tracer's ink (5 of them in the model's stroke order)",
+              "2 word boxes contained no ink", "no words found on the page",
+              "900 words found; only the first 600 were converted (max_words)"]
+    plain = plain_warnings(engine)
+    assert plain == ["2 words had no visible ink.", "No handwriting was found on this page.",
+                     "Only the first 600 of 900 words were converted."]
+    assert plain_warnings(["something new happened"]) == ["Something new happened."]
+
+
+def test_converting_two_queued_pages_reads_plainly(win, qtbot, tmp_path, messages):
+    from .test_desktop_jobs import _engine_or_skip, handwriting_photo
+
+    _engine_or_skip()
+    win.resize(1000, 700)
+    photos = [handwriting_photo(tmp_path / f"p{i}.png", words=("ink", "notes")[: 1 + i % 2]) for i in range(3)]
+    win.open_paths(photos)
+    ids = [p.id for p in win.doc.pages]
+    finished = []
+    win.conversionFinished.connect(lambda pid, outcome: finished.append(outcome))
+    assert win.convert(ids)
+    labels = lambda: [win.pages.item(i).text().split("\n")[1] for i in range(3)]
+    assert labels() == ["queued"] * 3
+    qtbot.waitUntil(lambda: labels()[0] == "converting…", timeout=60000)
+    assert labels()[1:] == ["queued", "queued"]
+    qtbot.waitUntil(lambda: win.progress.isVisible(), timeout=10000)
+    label = win.progress.label.full_text()
+    assert "2 more waiting" in label and "queued" not in label
+    win.note("A long result message " * 20)
+    note, bar = win.status_note.geometry(), win.progress.geometry()
+    assert note.right() < bar.left()  # side by side, never on top of each other
+    assert win.status_note.toolTip() == win.status_note.full_text()
+    qtbot.waitUntil(lambda: len(finished) == 3, timeout=180000)
+    assert finished == ["done"] * 3, messages
+    text = win.status_note.full_text()
+    assert "words converted" in text or "word converted" in text
+    for jargon in ("repetition guard", "tracer", "model's stroke order", "token cap"):
+        assert jargon not in text
+    assert not win.status_note._timer.isActive()  # a result stays until the next message
