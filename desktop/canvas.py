@@ -290,7 +290,8 @@ class InkView(QGraphicsView):
             self.selectionChanged.emit()
 
     def _sync_review_marks(self, ink: Page | None) -> None:
-        """Dashed orange boxes around the words the engine flagged for review (and not yet accepted)."""
+        """Boxes around the words to check (not yet accepted): dashed orange where the ink may not match the
+        photo, dotted purple where the text may be misread."""
         if ink is self._marked_ink:
             return
         self._marked_ink = ink
@@ -299,12 +300,14 @@ class InkView(QGraphicsView):
         self._review_marks = []
         if ink is None:
             return
-        pen = QPen(QColor("#ef6c00"), 1.5, Qt.PenStyle.DashLine)
-        pen.setCosmetic(True)
+        ink_pen = QPen(QColor("#ef6c00"), 1.5, Qt.PenStyle.DashLine)
+        text_pen = QPen(QColor("#8e24aa"), 1.5, Qt.PenStyle.DotLine)  # the text may be misread
+        for pen in (ink_pen, text_pen):
+            pen.setCosmetic(True)
         for w in ink.words:
-            if w.needs_review and not w.reviewed:
+            if (w.needs_review and not w.reviewed) or edits.misread(w):
                 poly = QPolygonF([QPointF(x, y) for x, y in w.quad.corners])
-                it = self.scene().addPolygon(poly, pen)
+                it = self.scene().addPolygon(poly, ink_pen if w.needs_review else text_pen)
                 it.setZValue(40)
                 it.setVisible(self.show_review_marks)
                 self._review_marks.append(it)

@@ -16,6 +16,12 @@ import numpy as np
 from inference.ink import InkSource, Page, Quad, Stroke, Word
 
 DRAWINGS = -1
+MISREAD_BELOW = 0.6  # recogniser certainty under which a word's text is probably wrong
+
+
+def misread(w: Word) -> bool:
+    """The word's text is probably misread (and nobody has checked it yet)."""
+    return bool(w.text) and w.confidence < MISREAD_BELOW and not w.reviewed
 
 
 class StrokeRef(NamedTuple):

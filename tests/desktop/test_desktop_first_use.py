@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from inference.ink import Page
 
@@ -212,3 +213,28 @@ def test_converting_two_queued_pages_reads_plainly(win, qtbot, tmp_path, message
     for jargon in ("repetition guard", "tracer", "model's stroke order", "token cap"):
         assert jargon not in text
     assert not win.status_note._timer.isActive()  # a result stays until the next message
+
+
+# --- 9. review rows say what they mean; misread words are flagged ---------------------------------------
+def test_review_rows_explain_themselves_and_flag_misread_words(win):
+    from dataclasses import replace
+
+    ink = make_ink()
+    words = list(ink.words)
+    words[2] = replace(words[2], needs_review=True, fidelity=0.35)
+    _add(win, _page(ink=replace(ink, words=tuple(words))))
+    win.review_dock.show()
+    panel = win.review
+    rows = [panel.list.item(i) for i in range(panel.list.count())]
+    by_word = {r.text().split()[1]: r for r in rows}
+    assert by_word["gamma"].text().startswith("⚠ gamma — check the ink")
+    assert by_word["beta"].text().startswith("? beta — check the text · text 40%")  # recogniser unsure
+    assert by_word["alpha"].text().startswith("· alpha — text 90% · ink 80%")
+    assert "[" not in by_word["alpha"].text()  # no internal source tags
+    assert "may be misread" in by_word["beta"].toolTip() and "redrawn by the model" in by_word["beta"].toolTip()
+    assert "text %" in panel.legend.text() and "ink %" in panel.legend.text()
+    assert panel.rederender_button.text() == "Redraw from text" and panel.rederender_button.toolTip()
+    assert [r.text()[0] for r in rows[:2]] == ["?", "⚠"] or [r.text()[0] for r in rows[:2]] == ["⚠", "?"]
+    marks = win.view._review_marks
+    assert len(marks) == 2  # the page shows both words to check
+    assert {m.pen().style() for m in marks} == {Qt.PenStyle.DashLine, Qt.PenStyle.DotLine}
