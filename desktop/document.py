@@ -121,11 +121,21 @@ def decode_photo(data: bytes) -> np.ndarray | None:
     return None if img.isNull() else rgb_from_qimage(img)
 
 
+def _stored_image(p: PageDoc) -> np.ndarray | None:
+    """The page image a project must keep: none when it is the photo, or the blank paper of an ink file
+    (both come back on loading)."""
+    if p.image is None or (p.image is p.photo_image and p.photo is not None):
+        return None
+    if p.photo is None and p.ink is not None and p.image.shape[:2] == (p.ink.height, p.ink.width) \
+            and int(p.image.min()) == 255:
+        return None
+    return p.image
+
+
 def page_to_record(p: PageDoc):
     from .project import PageRecord
 
-    return PageRecord(p.id, p.name, p.photo, p.photo_ext,
-                      None if (p.image is p.photo_image and p.photo is not None) else p.image, p.ink)
+    return PageRecord(p.id, p.name, p.photo, p.photo_ext, _stored_image(p), p.ink)
 
 
 def page_from_loaded(lp) -> PageDoc:

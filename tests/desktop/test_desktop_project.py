@@ -53,7 +53,7 @@ def test_save_and_load_project_roundtrip(win, tmp_path):
     loaded = win.doc.pages[1]
     assert loaded.ink == ink
     assert [w.text for w in loaded.ink.words] == ["alpha", "beta", "gamma"]
-    assert np.array_equal(loaded.image, img)
+    assert np.abs(loaded.image.astype(int) - img).mean() < 2  # stored as JPEG: a photo, not a drawing
     assert win.doc.pages[0].photo_image is not None and win.doc.pages[0].ink is None
     assert not win.title_shows_unsaved()
 
