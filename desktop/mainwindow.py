@@ -37,7 +37,7 @@ from .pagelist import PageList
 from .progress import ProgressWidget, StatusNote
 from .project import SUFFIX, read_project, write_project
 from .review import ReviewPanel
-from .settings import Settings, SettingsDialog
+from .settings import DEFAULTS, Settings, SettingsDialog
 from .tools import TOOLS
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pbm", ".pgm", ".ppm"}
@@ -102,7 +102,8 @@ class MainWindow(QMainWindow):
         self.io_jobs = JobManager(self, threads=1)  # save, export, autosave
         self.view = InkView(self.doc)
         self.view.color_mode = self.settings.get("color_mode")
-        self.view.photo_opacity = self.settings.get("photo_opacity")
+        # a photo hidden last time (slider at 0) is shown again: a blank page reads as "my photo is gone"
+        self.view.photo_opacity = self.settings.get("photo_opacity") or DEFAULTS["photo_opacity"]
         self.view.pen_width = self.settings.get("pen_width")
         self.view.pen_color = self.settings.get("pen_color")
         self.setCentralWidget(self.view)
@@ -236,6 +237,10 @@ class MainWindow(QMainWindow):
                                  "Outline the words the engine was unsure about", checkable=True)
         self.a_marks.setChecked(True)
         self.a_marks.toggled.connect(self.view.set_show_review_marks)
+        self.a_photo = self._act("Show &Photo", None, "Ctrl+Shift+P", "Show or hide the photo under the ink",
+                                 checkable=True)
+        self.a_photo.setChecked(True)
+        self.a_photo.toggled.connect(self._photo_toggled)
         self.a_pen_color = self._act("Pen &Colour…", self.choose_pen_color, None, "Colour of new pen strokes")
         self.tool_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
@@ -286,6 +291,7 @@ class MainWindow(QMainWindow):
         for a in self.color_actions.values():
             v.addAction(a)
         v.addSeparator()
+        v.addAction(self.a_photo)
         v.addAction(self.a_marks)
         v.addAction(self.a_pages)
         v.addAction(self.a_review)
@@ -445,8 +451,17 @@ class MainWindow(QMainWindow):
         self.settings.set("color_mode", mode)
 
     def _opacity_changed(self, v: int) -> None:
-        self.view.set_photo_opacity(v / 100)
-        self.settings.set("photo_opacity", v / 100)
+        self.view.set_photo_opacity(v / 100)  # moving the slider shows the photo again
+        if v > 0:
+            self.settings.set("photo_opacity", v / 100)  # 0 is "hidden", which is not kept
+        self.a_photo.blockSignals(True)
+        self.a_photo.setChecked(v > 0)
+        self.a_photo.blockSignals(False)
+
+    def _photo_toggled(self, show: bool) -> None:
+        if show and self.opacity.value() == 0:
+            self.opacity.setValue(round(100 * (self.settings.get("photo_opacity") or DEFAULTS["photo_opacity"])))
+        self.view.set_photo_opacity(self.opacity.value() / 100 if show else 0.0)
 
     def note(self, text: str, timeout_ms: int = 0) -> None:
         """A status-bar message; 0 keeps it until the next one."""

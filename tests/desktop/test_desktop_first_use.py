@@ -238,3 +238,45 @@ def test_review_rows_explain_themselves_and_flag_misread_words(win):
     marks = win.view._review_marks
     assert len(marks) == 2  # the page shows both words to check
     assert {m.pen().style() for m in marks} == {Qt.PenStyle.DashLine, Qt.PenStyle.DotLine}
+
+
+# --- 12. photo toggle; a project is about as big as its photos ----------------------------------------
+def test_photo_toggle_shortcut_and_a_hidden_photo_is_not_remembered(win, qtbot):
+    from desktop.mainwindow import MainWindow
+
+    _add(win, _page(ink=make_ink()))
+    assert win.a_photo.shortcut().toString() == "Ctrl+Shift+P" and win.a_photo.isChecked()
+    win.opacity.setValue(70)
+    win.a_photo.trigger()
+    assert win.view._photo.opacity() == 0 and not win.a_photo.isChecked()
+    win.a_photo.trigger()
+    assert win.view._photo.opacity() == pytest.approx(0.7) and win.opacity.value() == 70
+    win.opacity.setValue(0)  # dragged all the way down
+    assert not win.a_photo.isChecked()
+    w2 = MainWindow(win.settings)
+    qtbot.addWidget(w2)
+    assert w2.view.photo_opacity == pytest.approx(0.7) and w2.a_photo.isChecked()  # not hidden next time
+
+
+def test_project_keeps_photo_plus_a_compact_page_image(tmp_path):
+    import cv2
+
+    from desktop.document import PageDoc, page_to_record
+    from desktop.project import read_project, save_project
+
+    rng = np.random.default_rng(0)
+    records, photos = [], 0
+    for i in range(4):  # camera-like pages: paper grain, shading and some ink
+        base = 200 + 30 * np.linspace(0, 1, 1600)[None, :, None] + rng.normal(0, 6, (1200, 1600, 3))
+        photo_rgb = np.clip(base, 0, 255).astype(np.uint8)
+        cv2.putText(photo_rgb, f"page {i}", (100, 600), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 8, (30, 30, 40), 12)
+        _ok, jpg = cv2.imencode(".jpg", photo_rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
+        photos += len(jpg)
+        flat = np.ascontiguousarray(photo_rgb[20:-20, 30:-30])  # the engine's straightened page
+        records.append(page_to_record(PageDoc(f"p{i}", photo=jpg.tobytes(), photo_ext=".jpg", image=flat,
+                                              photo_image=photo_rgb, ink=make_ink(1540, 1160))))
+    path = save_project(tmp_path / "four.inklift", records)
+    assert path.stat().st_size < 2.2 * photos, (path.stat().st_size, photos)
+    loaded, _ = read_project(path)
+    smooth = [cv2.blur(a.astype(np.float32), (5, 5)) for a in (loaded[0].image, records[0].image)]
+    assert np.abs(smooth[0] - smooth[1]).mean() < 2  # JPEG drops some paper grain, not the page
