@@ -190,6 +190,7 @@ class InkView(QGraphicsView):
         self._space = False
         self._panning: QPointF | None = None
         self._photo_key = None
+        self.fitting = True  # the page follows the window's size until the user zooms
         doc.pageChanged.connect(self._on_page_changed)
         doc.pageRemoved.connect(self._on_page_removed)
         for seq, fn in ((QKeySequence.StandardKey.ZoomIn, lambda: self.zoom_by(1.25)),
@@ -463,15 +464,18 @@ class InkView(QGraphicsView):
     def zoom_by(self, f: float) -> None:
         z = self.zoom() * f
         if 0.02 <= z <= 40:
+            self.fitting = False
             self.scale(f, f)
             self.zoomChanged.emit(self.zoom())
 
     def set_zoom(self, z: float) -> None:
+        self.fitting = False
         self.resetTransform()
         self.scale(z, z)
         self.zoomChanged.emit(self.zoom())
 
     def fit(self) -> None:
+        self.fitting = True
         page = self.page
         if page is None:
             return
@@ -480,10 +484,16 @@ class InkView(QGraphicsView):
             self.fitInView(QRectF(0, 0, w, h).adjusted(-10, -10, 10, 10), Qt.AspectRatioMode.KeepAspectRatio)
             self.zoomChanged.emit(self.zoom())
 
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        if self.fitting:  # a window snapped to half the screen still shows the whole page
+            self.fit()
+
     def zoom_to_rect(self, rect: QRectF, highlight: bool = True, max_zoom: float = 2.0) -> None:
         """Show ``rect`` with its surroundings (a few word-heights of context), never zoomed past max_zoom."""
         pad_x = max(rect.width() * 0.5, rect.height() * 4, 60)
         pad_y = max(rect.height() * 2, 40)
+        self.fitting = False
         self.fitInView(rect.adjusted(-pad_x, -pad_y, pad_x, pad_y), Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > max_zoom:
             self.set_zoom(max_zoom)

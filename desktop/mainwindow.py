@@ -40,6 +40,7 @@ from .review import ReviewPanel
 from .settings import DEFAULTS, Settings, SettingsDialog
 from .tools import TOOLS
 
+COMPACT_BELOW = 1000  # window width (px) under which the page list shrinks to small thumbnails
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pbm", ".pgm", ".ppm"}
 INK_SUFFIXES = {".inkml", ".svg"}  # InkML from any tool; SVG as InkLift writes it
 IMPORT_FILTER = ("Photos and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.inkml *.svg *.inklift);;"
@@ -230,6 +231,7 @@ class MainWindow(QMainWindow):
         self.a_review = self.review_dock.toggleViewAction()
         self.a_review.setText("&Review Panel")
         self.a_review.setShortcut(QKeySequence("Ctrl+Shift+V"))
+        self.a_review.setIconText("Review")
         self.a_pages = self.pages_dock.toggleViewAction()
         self.a_pages.setText("&Page List")
         self.a_about = self._act("&About InkLift", self.about, None, "Version, licences and attributions")
@@ -240,6 +242,7 @@ class MainWindow(QMainWindow):
         self.a_photo = self._act("Show &Photo", None, "Ctrl+Shift+P", "Show or hide the photo under the ink",
                                  checkable=True)
         self.a_photo.setChecked(True)
+        self.a_photo.setIconText("Photo")
         self.a_photo.toggled.connect(self._photo_toggled)
         self.a_pen_color = self._act("Pen &Colour…", self.choose_pen_color, None, "Colour of new pen strokes")
         self.tool_actions: dict[str, QAction] = {}
@@ -308,7 +311,11 @@ class MainWindow(QMainWindow):
         tb = QToolBar("Main", self)
         tb.setObjectName("main-toolbar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # the page's main actions first: a half-screen window cuts the toolbar's end off
         for a in (self.a_open, self.a_save, self.a_export):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.a_convert, self.a_review, self.a_photo):
             tb.addAction(a)
         tb.addSeparator()
         # short, fixed labels on the toolbar (the menu entries say what will be undone)
@@ -334,15 +341,11 @@ class MainWindow(QMainWindow):
         for a in (self.a_delete, self.a_smooth, self.a_join):
             tb.addAction(a)
         tb.addSeparator()
-        tb.addAction(self.a_convert)
-        tb.addAction(self.a_review)
-        tb.addSeparator()
-        tb.addWidget(QLabel(" Photo "))
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(round(self.view.photo_opacity * 100))
         self.opacity.setMaximumWidth(120)
-        self.opacity.setToolTip("Opacity of the photo under the ink")
+        self.opacity.setToolTip("Opacity of the photo under the ink (Ctrl+Shift+P shows or hides it)")
         self.opacity.valueChanged.connect(self._opacity_changed)
         tb.addWidget(self.opacity)
         self.color_combo = QComboBox()
@@ -420,6 +423,9 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, e) -> None:
         super().resizeEvent(e)
+        compact = self.width() < COMPACT_BELOW
+        if compact != self.pages.compact:
+            self.pages.set_compact(compact)
         self._place_overlays()
 
     def _show_page(self, page_id: str) -> None:

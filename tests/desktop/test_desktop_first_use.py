@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolBar
 
 from inference.ink import Page
 
@@ -280,3 +281,29 @@ def test_project_keeps_photo_plus_a_compact_page_image(tmp_path):
     loaded, _ = read_project(path)
     smooth = [cv2.blur(a.astype(np.float32), (5, 5)) for a in (loaded[0].image, records[0].image)]
     assert np.abs(smooth[0] - smooth[1]).mean() < 2  # JPEG drops some paper grain, not the page
+
+
+# --- 10. a half-screen window -------------------------------------------------------------------------
+def test_half_screen_window_keeps_the_page_and_the_main_actions(win, qtbot):
+    _add(win, _page("A rather long page name from the camera 2026-12-03", ink=make_ink(), size=(800, 600)))
+    win.resize(1600, 1000)
+    qtbot.wait(50)
+    wide_zoom = win.view.zoom()
+    win.resize(683, 768)
+    qtbot.waitUntil(lambda: win.width() == 683)
+    qtbot.wait(50)
+    assert win.pages_dock.width() <= 0.2 * win.width()  # the page list leaves the page the room
+    tb = win.findChild(QToolBar, "main-toolbar")
+    for a in (win.a_convert, win.a_review, win.a_photo):
+        w = tb.widgetForAction(a)
+        assert w is not None and w.isVisible() and tb.rect().contains(w.geometry()), a.text()
+    assert win.view.zoom() < wide_zoom  # re-fitted to the narrower window
+    visible = win.view.mapToScene(win.view.viewport().rect()).boundingRect()
+    assert visible.contains(0, 0) and visible.contains(599, 799)  # the whole page shows
+    item = win.pages.item(0)
+    assert item.toolTip() == win.doc.pages[0].name
+    win.view.zoom_by(2.0)  # a zoom the user chose stays
+    z = win.view.zoom()
+    win.resize(700, 768)
+    qtbot.wait(50)
+    assert win.view.zoom() == pytest.approx(z)
