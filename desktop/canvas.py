@@ -186,6 +186,7 @@ class InkView(QGraphicsView):
             self.scene().addItem(it)
         self._highlight.hide()
         self._paper.hide()
+        self._search_items: list[QGraphicsRectItem] = []
         self.tool = None
         self._space = False
         self._panning: QPointF | None = None
@@ -505,6 +506,22 @@ class InkView(QGraphicsView):
 
     def clear_highlight(self) -> None:
         self._highlight.hide()
+
+    def set_search_hits(self, rects: list[QRectF], current: QRectF | None) -> None:
+        """Marker-yellow boxes under the words found (the current one orange), above the photo."""
+        for it in self._search_items:
+            self.scene().removeItem(it)
+        self._search_items = []
+        for r in rects:
+            now = current is not None and r == current
+            it = QGraphicsRectItem(r.adjusted(-3, -3, 3, 3))
+            it.setBrush(QBrush(QColor(255, 152, 0, 110) if now else QColor(255, 235, 59, 120)))
+            pen = QPen(QColor("#e65100") if now else QColor("#f9a825"), 2 if now else 1)
+            pen.setCosmetic(True)
+            it.setPen(pen)
+            it.setZValue(-5)  # over the photo and paper, under the ink
+            self.scene().addItem(it)
+            self._search_items.append(it)
 
     def wheelEvent(self, e) -> None:
         """Note-app habits: the wheel (or a two-finger swipe) scrolls, Shift+wheel scrolls sideways,

@@ -37,6 +37,7 @@ from .pagelist import PageList
 from .progress import ProgressWidget, StatusNote
 from .project import SUFFIX, read_project, write_project
 from .review import ReviewPanel
+from .search import SearchBar
 from .settings import DEFAULTS, Settings, SettingsDialog
 from .tools import TOOLS
 
@@ -152,6 +153,8 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(self.doc, self.io_jobs, self.settings.get("autosave_minutes"), self)
         self.autosaver.saved.connect(lambda _p: self.note("Autosaved", 2000))
 
+        self.search = SearchBar(self.doc, self.view, self)
+        self.search.goToPage.connect(self.pages.select_page)
         self._build_actions()
         self._build_menus()
         self._build_toolbars()
@@ -209,6 +212,10 @@ class MainWindow(QMainWindow):
         self.a_redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Y")])
         self.a_delete = self._act("&Delete", self.view.delete_selection, K.Delete, "Delete the selected strokes")
         self.a_delete.setShortcuts([QKeySequence(K.Delete), QKeySequence("Backspace")])
+        self.a_find = self._act("&Find…", self.search.open_bar, "Ctrl+F", "Find words in the notebook")
+        self.a_find_next = self._act("Find &Next", self.search.next, "F3", "Go to the next word found")
+        self.a_find_prev = self._act("Find Pre&vious", self.search.previous, "Shift+F3",
+                                     "Go to the previous word found")
         self.a_select_all = self._act("Select &All", self.view.select_all, K.SelectAll, "Select all strokes")
         self.a_smooth = self._act("S&mooth", self.view.smooth_selection, "Ctrl+Shift+M",
                                   "Smooth the selected strokes")
@@ -281,6 +288,9 @@ class MainWindow(QMainWindow):
             e.addAction(a)
         e.addSeparator()
         for a in (self.a_delete, self.a_select_all, self.a_smooth, self.a_join):
+            e.addAction(a)
+        e.addSeparator()
+        for a in (self.a_find, self.a_find_next, self.a_find_prev):
             e.addAction(a)
         t = mb.addMenu("&Tools")
         for a in self.tool_actions.values():
@@ -357,6 +367,8 @@ class MainWindow(QMainWindow):
         self.color_combo.setToolTip("How to colour the ink")
         tb.addWidget(self.color_combo)
         self.addToolBar(tb)
+        self.addToolBarBreak()
+        self.addToolBar(self.search)
 
     # --- state ----------------------------------------------------------------------------------------
     def _update_title(self, *_args) -> None:
@@ -430,6 +442,7 @@ class MainWindow(QMainWindow):
 
     def _show_page(self, page_id: str) -> None:
         self.view.set_page(page_id or None)
+        self.search.refresh_highlights(zoom=True)
         self.review.refresh()
         self._update_actions()
 

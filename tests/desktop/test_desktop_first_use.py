@@ -307,3 +307,40 @@ def test_half_screen_window_keeps_the_page_and_the_main_actions(win, qtbot):
     win.resize(700, 768)
     qtbot.wait(50)
     assert win.view.zoom() == pytest.approx(z)
+
+
+# --- 6. find words across pages ------------------------------------------------------------------------
+def test_ctrl_f_finds_and_highlights_words_across_pages(win, qtbot):
+    from dataclasses import replace
+
+    from PySide6.QtGui import QKeySequence
+
+    ink2 = make_ink()
+    ink2 = replace(ink2, words=(replace(ink2.words[0], text="Betamax"),) + ink2.words[1:])
+    first, second, third = _page("one", make_ink()), _page("two", ink2), _page("photo only")
+    _add(win, first, second, third)
+    win.pages.select_page(first.id)
+    assert win.a_find.shortcut() == QKeySequence("Ctrl+F")
+    win.a_find.trigger()
+    assert win.search.isVisible() and win.search.field.hasFocus()
+    qtbot.keyClicks(win.search.field, "BETA")
+    # "beta" on page one, "Betamax" and "beta" on page two: case does not matter
+    assert [(win.doc.index_of(h.page_id), h.word) for h in win.search.hits] == [(0, 1), (1, 0), (1, 1)]
+    assert win.search.count.text() == "1 of 3"
+    assert len(win.view._search_items) == 1  # the hit on the page in view
+    visible = win.view.mapToScene(win.view.viewport().rect()).boundingRect()
+    assert visible.contains(win.view.ink.words[1].quad.bounds()[0], win.view.ink.words[1].quad.bounds()[1])
+    qtbot.keyClick(win.search.field, Qt.Key.Key_Return)  # next: switches to page two
+    assert win.view.page_id == second.id and win.search.count.text() == "2 of 3"
+    assert len(win.view._search_items) == 2
+    win.a_find_next.trigger()
+    win.a_find_next.trigger()  # wraps round to the first hit
+    assert win.view.page_id == first.id and win.search.count.text() == "1 of 3"
+    win.a_find_prev.trigger()
+    assert win.view.page_id == second.id and win.search.count.text() == "3 of 3"
+    qtbot.keyClick(win.search.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert win.search.count.text() == "2 of 3"
+    win.search.field.setText("nothing like it")
+    assert win.search.count.text() == "no matches" and win.view._search_items == []
+    qtbot.keyClick(win.search.field, Qt.Key.Key_Escape)
+    assert not win.search.isVisible()
