@@ -119,6 +119,14 @@ def _select_pen() -> QPen:
     return pen
 
 
+HIGHLIGHT_MIN_WIDTH = 8.0
+
+
+def is_highlight(s: Stroke) -> bool:
+    """A highlighter stroke: wide and light. Drawn under the ink (the model has no opacity to blend with)."""
+    return s.width >= HIGHLIGHT_MIN_WIDTH and QColor(s.color).lightnessF() >= 0.7
+
+
 class StrokeItem(QGraphicsPathItem):
     def __init__(self, stroke: Stroke, ref: StrokeRef) -> None:
         super().__init__(outline_path(stroke))
@@ -128,6 +136,8 @@ class StrokeItem(QGraphicsPathItem):
         # per-item raster cache at the current zoom: scrolling, tool previews and selection changes then
         # blit instead of re-filling ~1,000 outlines (measured 70-125 ms -> 4-6 ms per repaint)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if is_highlight(stroke):
+            self.setZValue(-4)  # over the photo and search marks, under the ink
         self.selected = False
 
     def set_look(self, color: QColor, selected: bool) -> None:
@@ -166,6 +176,10 @@ class InkView(QGraphicsView):
         self.photo_opacity = 0.5
         self.pen_color = "#1a1a1a"
         self.pen_width = 2.5
+        self.highlight_color = "#fff176"
+        self.highlight_width = 14.0
+        self.eraser_size = 16.0  # screen px
+        self.eraser_partial = False
         self.tablet_pressure: float | None = None
         self._paper = QGraphicsRectItem()
         self._paper.setBrush(QBrush(PAPER))

@@ -41,6 +41,10 @@ from .search import SearchBar
 from .settings import DEFAULTS, Settings, SettingsDialog
 from .tools import TOOLS
 
+PALETTE = (("Black", "#1a1a1a"), ("Blue", "#1565c0"), ("Red", "#c62828"), ("Green", "#2e7d32"),
+           ("Orange", "#ef6c00"), ("Purple", "#6a1b9a"))
+WIDTHS = (("Fine", 1.5), ("Medium", 2.5), ("Bold", 4.5))
+ERASER_SIZES = (("Small", 8), ("Medium", 16), ("Large", 32))  # screen px
 COMPACT_BELOW = 1000  # window width (px) under which the page list shrinks to small thumbnails
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pbm", ".pgm", ".ppm"}
 INK_SUFFIXES = {".inkml", ".svg"}  # InkML from any tool; SVG as InkLift writes it
@@ -108,6 +112,9 @@ class MainWindow(QMainWindow):
         self.view.photo_opacity = self.settings.get("photo_opacity") or DEFAULTS["photo_opacity"]
         self.view.pen_width = self.settings.get("pen_width")
         self.view.pen_color = self.settings.get("pen_color")
+        self.view.highlight_color = self.settings.get("highlight_color")
+        self.view.eraser_size = float(self.settings.get("eraser_size"))
+        self.view.eraser_partial = self.settings.get("eraser_partial")
         self.setCentralWidget(self.view)
         self.empty_hint = EmptyHint(self.view)
         self.drop_overlay = DropOverlay(self)
@@ -368,7 +375,110 @@ class MainWindow(QMainWindow):
         tb.addWidget(self.color_combo)
         self.addToolBar(tb)
         self.addToolBarBreak()
+        self.addToolBar(self._build_pen_bar())
         self.addToolBar(self.search)
+
+    def _build_pen_bar(self) -> QToolBar:
+        """Colours, pen widths and the eraser's kind and size, one click away (note-app style)."""
+        from PySide6.QtGui import QColor, QPainter, QPixmap
+
+        bar = QToolBar("Pen", self)
+        bar.setObjectName("pen-toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+        def swatch(color: str, width: float | None = None) -> QIcon:
+            pm = QPixmap(20, 20)
+            pm.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pm)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if width is None:
+                p.setBrush(QColor(color))
+                p.setPen(QColor("#607d8b"))
+                p.drawEllipse(2, 2, 16, 16)
+            else:
+                from PySide6.QtGui import QPen
+
+                p.setPen(QPen(QColor(color), width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+                p.drawLine(4, 16, 16, 4)
+            p.end()
+            return QIcon(pm)
+
+        bar.addWidget(QLabel(" Colour "))
+        self.color_swatches: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for name, color in PALETTE:
+            a = QAction(swatch(color), name, self)
+            a.setCheckable(True)
+            a.setToolTip(f"{name} pen (a light {name.lower()} for the highlighter)")
+            a.triggered.connect(lambda _c=False, c=color: self.set_pen_color(c))
+            group.addAction(a)
+            bar.addAction(a)
+            self.color_swatches[color] = a
+        if self.view.pen_color in self.color_swatches:
+            self.color_swatches[self.view.pen_color].setChecked(True)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Width "))
+        self.width_actions: dict[float, QAction] = {}
+        group = QActionGroup(self)
+        for name, width in WIDTHS:
+            a = QAction(swatch("#263238", width * 1.2), name, self)
+            a.setCheckable(True)
+            a.setToolTip(f"{name} pen ({width:g} px)")
+            a.triggered.connect(lambda _c=False, w=width: self.set_pen_width(w))
+            group.addAction(a)
+            bar.addAction(a)
+            self.width_actions[width] = a
+        if self.view.pen_width in self.width_actions:
+            self.width_actions[self.view.pen_width].setChecked(True)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Eraser "))
+        self.a_partial = QAction("Partial", self)
+        self.a_partial.setCheckable(True)
+        self.a_partial.setChecked(self.view.eraser_partial)
+        self.a_partial.setToolTip("Erase only what the eraser touches (off: whole strokes)")
+        self.a_partial.toggled.connect(self.set_eraser_partial)
+        bar.addAction(self.a_partial)
+        bar.widgetForAction(self.a_partial).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.eraser_combo = QComboBox()
+        for label, size in ERASER_SIZES:
+            self.eraser_combo.addItem(label, size)
+        self.eraser_combo.setCurrentIndex(max(0, self.eraser_combo.findData(int(self.view.eraser_size))))
+        self.eraser_combo.setToolTip("Eraser size")
+        self.eraser_combo.currentIndexChanged.connect(
+            lambda _i: self.set_eraser_size(self.eraser_combo.currentData()))
+        bar.addWidget(self.eraser_combo)
+        return bar
+
+    def set_pen_color(self, color: str) -> None:
+        """A swatch: the pen's colour, or a light tint of it while the highlighter is in hand."""
+        from PySide6.QtGui import QColor
+
+        if self.view.tool is not None and self.view.tool.name == "highlight":
+            c = QColor(color)
+            light = QColor.fromRgbF(*(0.35 * v + 0.65 for v in (c.redF(), c.greenF(), c.blueF())))
+            self.view.highlight_color = light.name()
+            self.settings.set("highlight_color", light.name())
+            return
+        self.view.pen_color = color
+        self.settings.set("pen_color", color)
+        if self.view.tool is None or self.view.tool.name != "pen":
+            self.set_tool("pen")
+
+    def set_pen_width(self, width: float) -> None:
+        self.view.pen_width = width
+        self.settings.set("pen_width", width)
+        if self.view.tool is None or self.view.tool.name not in ("pen", "highlight"):
+            self.set_tool("pen")
+
+    def set_eraser_partial(self, on: bool) -> None:
+        self.view.eraser_partial = on
+        self.settings.set("eraser_partial", on)
+        self.set_tool("erase")
+
+    def set_eraser_size(self, size: int) -> None:
+        self.view.eraser_size = float(size)
+        self.settings.set("eraser_size", int(size))
+        self.set_tool("erase")
 
     # --- state ----------------------------------------------------------------------------------------
     def _update_title(self, *_args) -> None:
@@ -457,9 +567,7 @@ class MainWindow(QMainWindow):
 
         c = QColorDialog.getColor(QColor(self.view.pen_color), self, "Pen colour")
         if c.isValid():
-            self.view.pen_color = c.name()
-            self.settings.set("pen_color", c.name())
-            self.set_tool("pen")
+            self.set_pen_color(c.name())
 
     def set_color_mode(self, mode: str) -> None:
         self.view.set_color_mode(mode)

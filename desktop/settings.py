@@ -37,6 +37,9 @@ DEFAULTS = {
     "auto_convert": True,
     "recent": [],
     "export_formats": ["svg"],
+    "highlight_color": "#fff176",
+    "eraser_size": 16,
+    "eraser_partial": False,
 }
 
 

@@ -344,3 +344,70 @@ def test_ctrl_f_finds_and_highlights_words_across_pages(win, qtbot):
     assert win.search.count.text() == "no matches" and win.view._search_items == []
     qtbot.keyClick(win.search.field, Qt.Key.Key_Escape)
     assert not win.search.isVisible()
+
+
+# --- 5. pen palette, width presets, highlighter, partial eraser with a size ----------------------------
+def _drag(view, points, mods=None):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    mods = mods or Qt.KeyboardModifier.NoModifier
+
+    def send(kind, pt, buttons, button=Qt.MouseButton.LeftButton):
+        pos = QPointF(view.mapFromScene(QPointF(*pt)))
+        ev = QMouseEvent(kind, pos, QPointF(view.viewport().mapToGlobal(pos.toPoint())), button, buttons, mods)
+        QApplication.sendEvent(view.viewport(), ev)
+
+    send(QEvent.Type.MouseButtonPress, points[0], Qt.MouseButton.LeftButton)
+    for p in points[1:]:
+        send(QEvent.Type.MouseMove, p, Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton)
+    send(QEvent.Type.MouseButtonRelease, points[-1], Qt.MouseButton.NoButton)
+
+
+def test_palette_widths_and_highlighter_draw_one_step_each(win):
+    from desktop.canvas import is_highlight
+
+    _add(win, _page(ink=make_ink()))
+    win.doc.undo_stack.clear()
+    win.color_swatches["#c62828"].trigger()  # red: picks up the pen
+    assert win.view.tool.name == "pen" and win.view.pen_color == "#c62828"
+    win.width_actions[4.5].trigger()
+    _drag(win.view, [(30, 250), (120, 260), (200, 255)])
+    s = win.view.ink.drawings[-1]
+    assert s.color == "#c62828" and s.width == pytest.approx(4.5) and win.doc.undo_stack.count() == 1
+    assert win.settings.get("pen_color") == "#c62828" and win.settings.get("pen_width") == pytest.approx(4.5)
+    win.tool_actions["highlight"].trigger()
+    win.color_swatches["#1565c0"].trigger()  # a light blue while the highlighter is in hand
+    assert win.view.tool.name == "highlight" and win.view.pen_color == "#c62828"
+    _drag(win.view, [(20, 40), (100, 40), (180, 42)])
+    h = win.view.ink.drawings[-1]
+    assert is_highlight(h) and h.color != "#1565c0" and win.doc.undo_stack.count() == 2
+    assert win.view.items_by_stroke[id(h)].zValue() < 0  # drawn under the words' ink
+    assert win.doc.undo_stack.undoText() == "Highlight"
+
+
+def test_partial_eraser_cuts_only_what_it_touches_and_has_a_size(win):
+    from desktop import edits
+
+    ink = make_ink()
+    _add(win, _page(ink=ink))
+    win.doc.undo_stack.clear()
+    win.view.set_zoom(1.0)
+    win.a_partial.setChecked(True)
+    assert win.view.tool.name == "erase"
+    win.eraser_combo.setCurrentIndex(win.eraser_combo.findData(8))
+    # a short vertical swipe through the middle of the long drawing stroke (20,200)-(200,210)-(380,200)
+    _drag(win.view, [(200, 190), (200, 200), (200, 215), (200, 225)])
+    after = win.view.ink
+    assert win.doc.undo_stack.count() == 1 and after.words == ink.words
+    xs = [(float(d.xy[:, 0].min()), float(d.xy[:, 0].max())) for d in after.drawings]
+    assert len(xs) == 2 and xs[0][1] < 200 < xs[1][0]  # split in two around the eraser
+    assert xs[0][1] > 150 and xs[1][0] < 250  # and only a little was taken
+    cut_small = xs[1][0] - xs[0][1]
+    win.doc.undo_stack.undo()
+    win.eraser_combo.setCurrentIndex(win.eraser_combo.findData(32))
+    _drag(win.view, [(200, 190), (200, 200), (200, 215), (200, 225)])
+    xs = [(float(d.xy[:, 0].min()), float(d.xy[:, 0].max())) for d in win.view.ink.drawings]
+    assert xs[1][0] - xs[0][1] > cut_small  # a larger eraser takes more
+    assert edits.erase_near(ink, [], np.zeros((1, 2)), 5) is ink
