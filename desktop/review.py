@@ -147,11 +147,14 @@ class ReviewPanel(QWidget):
                 elif misread(w):
                     item.setForeground(QBrush(QColor("#6a1b9a")))
                 self.list.addItem(item)
-        self.list.blockSignals(False)
         if focus is not None and ink is not None and focus < len(ink.words):
+            # signals still blocked: marking the row again must not zoom the page back to the word on
+            # every edit made elsewhere
             self.list.setCurrentRow(self._order.index(focus))
+            self.list.blockSignals(False)
             self._load_editor(focus)
         else:
+            self.list.blockSignals(False)
             self._focus = None
             self._load_editor(None)
 
