@@ -376,6 +376,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(tb)
         self.addToolBarBreak()
         self.addToolBar(self._build_pen_bar())
+        self.addToolBarBreak()  # the find bar gets a row of its own: in a narrow window it was cut off
         self.addToolBar(self.search)
 
     def _build_pen_bar(self) -> QToolBar:
@@ -403,33 +404,28 @@ class MainWindow(QMainWindow):
             p.end()
             return QIcon(pm)
 
-        bar.addWidget(QLabel(" Colour "))
-        self.color_swatches: dict[str, QAction] = {}
-        group = QActionGroup(self)
-        for name, color in PALETTE:
-            a = QAction(swatch(color), name, self)
-            a.setCheckable(True)
-            a.setToolTip(f"{name} pen (a light {name.lower()} for the highlighter)")
-            a.triggered.connect(lambda _c=False, c=color: self.set_pen_color(c))
-            group.addAction(a)
-            bar.addAction(a)
-            self.color_swatches[color] = a
-        if self.view.pen_color in self.color_swatches:
-            self.color_swatches[self.view.pen_color].setChecked(True)
+        def choices(title: str, entries, current, slot) -> dict:
+            """One exclusive row of buttons: entries are (key, icon, name, tooltip)."""
+            bar.addWidget(QLabel(f" {title} "))
+            group, out = QActionGroup(self), {}
+            for key, icon, name, tip in entries:
+                a = QAction(icon, name, self)
+                a.setCheckable(True)
+                a.setChecked(key == current)
+                a.setToolTip(tip)
+                a.triggered.connect(lambda _c=False, k=key: slot(k))
+                group.addAction(a)
+                bar.addAction(a)
+                out[key] = a
+            return out
+
+        self.color_swatches = choices(
+            "Colour", [(c, swatch(c), n, f"{n} pen (a light {n.lower()} for the highlighter)") for n, c in PALETTE],
+            self.view.pen_color, self.set_pen_color)
         bar.addSeparator()
-        bar.addWidget(QLabel(" Width "))
-        self.width_actions: dict[float, QAction] = {}
-        group = QActionGroup(self)
-        for name, width in WIDTHS:
-            a = QAction(swatch("#263238", width * 1.2), name, self)
-            a.setCheckable(True)
-            a.setToolTip(f"{name} pen ({width:g} px)")
-            a.triggered.connect(lambda _c=False, w=width: self.set_pen_width(w))
-            group.addAction(a)
-            bar.addAction(a)
-            self.width_actions[width] = a
-        if self.view.pen_width in self.width_actions:
-            self.width_actions[self.view.pen_width].setChecked(True)
+        self.width_actions = choices(
+            "Width", [(w, swatch("#263238", w * 1.2), n, f"{n} pen ({w:g} px)") for n, w in WIDTHS],
+            self.view.pen_width, self.set_pen_width)
         bar.addSeparator()
         bar.addWidget(QLabel(" Eraser "))
         self.a_partial = QAction("Partial", self)

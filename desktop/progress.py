@@ -101,9 +101,10 @@ class ProgressWidget(QWidget):
         j = min(running or jobs, key=lambda j: j.job_id)
         p = j.progress
         waiting = len(jobs) - 1
-        more = f" · {waiting} more waiting" if waiting else ""
+        # the count first: a shortened label keeps it
+        more = f" (+{waiting} waiting)" if waiting else ""
         if p is None:
-            self.label.set_full_text(f"{j.label}: starting…{more}")
+            self.label.set_full_text(f"{j.label}{more}: starting…")
             self.bar.setRange(0, 0)
         else:
             stage = STAGES.get(p.stage, p.stage)
@@ -113,7 +114,7 @@ class ProgressWidget(QWidget):
             else:
                 # counts, not the engine's own wording ("decoded 3/10 in this chunk")
                 msg = f"{stage} {p.done}/{p.total}" if p.total > 0 else stage
-            self.label.set_full_text(f"{j.label}: {msg}{more}")
+            self.label.set_full_text(f"{j.label}{more}: {msg}")
             if p.total > 0 and not finished:
                 self.bar.setRange(0, 1000)
                 self.bar.setValue(int(1000 * p.fraction))

@@ -202,7 +202,7 @@ def test_converting_two_queued_pages_reads_plainly(win, qtbot, tmp_path, message
     assert labels()[1:] == ["queued", "queued"]
     qtbot.waitUntil(lambda: win.progress.isVisible(), timeout=10000)
     label = win.progress.label.full_text()
-    assert "2 more waiting" in label and "queued" not in label
+    assert "(+2 waiting)" in label and "queued" not in label
     win.note("A long result message " * 20)
     note, bar = win.status_note.geometry(), win.progress.geometry()
     assert note.right() < bar.left()  # side by side, never on top of each other
@@ -411,3 +411,14 @@ def test_partial_eraser_cuts_only_what_it_touches_and_has_a_size(win):
     xs = [(float(d.xy[:, 0].min()), float(d.xy[:, 0].max())) for d in win.view.ink.drawings]
     assert xs[1][0] - xs[0][1] > cut_small  # a larger eraser takes more
     assert edits.erase_near(ink, [], np.zeros((1, 2)), 5) is ink
+
+
+def test_an_edit_elsewhere_does_not_zoom_back_to_the_review_word(win):
+    _add(win, _page(ink=make_ink()))
+    win.review_dock.show()
+    win.review.list.setCurrentRow(0)  # zooms to the word
+    win.view.fit()
+    z = win.view.zoom()
+    win.set_tool("pen")
+    _drag(win.view, [(30, 250), (120, 260)])
+    assert win.view.zoom() == pytest.approx(z) and win.review.current_word() == 1
