@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPixmap,
     QPolygonF,
     QShortcut,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -118,6 +119,14 @@ def _select_pen() -> QPen:
     return pen
 
 
+HIGHLIGHT_MIN_WIDTH = 8.0
+
+
+def is_highlight(s: Stroke) -> bool:
+    """A highlighter stroke: wide and light. Drawn under the ink (the model has no opacity to blend with)."""
+    return s.width >= HIGHLIGHT_MIN_WIDTH and QColor(s.color).lightnessF() >= 0.7
+
+
 class StrokeItem(QGraphicsPathItem):
     def __init__(self, stroke: Stroke, ref: StrokeRef) -> None:
         super().__init__(outline_path(stroke))
@@ -127,6 +136,8 @@ class StrokeItem(QGraphicsPathItem):
         # per-item raster cache at the current zoom: scrolling, tool previews and selection changes then
         # blit instead of re-filling ~1,000 outlines (measured 70-125 ms -> 4-6 ms per repaint)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if is_highlight(stroke):
+            self.setZValue(-4)  # over the photo and search marks, under the ink
         self.selected = False
 
     def set_look(self, color: QColor, selected: bool) -> None:
@@ -153,6 +164,7 @@ class InkView(QGraphicsView):
         self.setBackgroundBrush(QBrush(DESK))
         self.setDragMode(QGraphicsView.DragMode.NoDrag)
         self.setMouseTracking(True)
+        self.viewport().grabGesture(Qt.GestureType.PinchGesture)
         self.page_id: str | None = None
         self.items_by_stroke: dict[int, StrokeItem] = {}
         self._pending: list = []  # (ref, stroke, order, n) still to get an item, see _add_pending
@@ -164,6 +176,10 @@ class InkView(QGraphicsView):
         self.photo_opacity = 0.5
         self.pen_color = "#1a1a1a"
         self.pen_width = 2.5
+        self.highlight_color = "#fff176"
+        self.highlight_width = 14.0
+        self.eraser_size = 16.0  # screen px
+        self.eraser_partial = False
         self.tablet_pressure: float | None = None
         self._paper = QGraphicsRectItem()
         self._paper.setBrush(QBrush(PAPER))
@@ -184,10 +200,12 @@ class InkView(QGraphicsView):
             self.scene().addItem(it)
         self._highlight.hide()
         self._paper.hide()
+        self._search_items: list[QGraphicsRectItem] = []
         self.tool = None
         self._space = False
         self._panning: QPointF | None = None
         self._photo_key = None
+        self.fitting = True  # the page follows the window's size until the user zooms
         doc.pageChanged.connect(self._on_page_changed)
         doc.pageRemoved.connect(self._on_page_removed)
         for seq, fn in ((QKeySequence.StandardKey.ZoomIn, lambda: self.zoom_by(1.25)),
@@ -288,7 +306,8 @@ class InkView(QGraphicsView):
             self.selectionChanged.emit()
 
     def _sync_review_marks(self, ink: Page | None) -> None:
-        """Dashed orange boxes around the words the engine flagged for review (and not yet accepted)."""
+        """Boxes around the words to check (not yet accepted): dashed orange where the ink may not match the
+        photo, dotted purple where the text may be misread."""
         if ink is self._marked_ink:
             return
         self._marked_ink = ink
@@ -297,12 +316,14 @@ class InkView(QGraphicsView):
         self._review_marks = []
         if ink is None:
             return
-        pen = QPen(QColor("#ef6c00"), 1.5, Qt.PenStyle.DashLine)
-        pen.setCosmetic(True)
+        ink_pen = QPen(QColor("#ef6c00"), 1.5, Qt.PenStyle.DashLine)
+        text_pen = QPen(QColor("#8e24aa"), 1.5, Qt.PenStyle.DotLine)  # the text may be misread
+        for pen in (ink_pen, text_pen):
+            pen.setCosmetic(True)
         for w in ink.words:
-            if w.needs_review and not w.reviewed:
+            if (w.needs_review and not w.reviewed) or edits.misread(w):
                 poly = QPolygonF([QPointF(x, y) for x, y in w.quad.corners])
-                it = self.scene().addPolygon(poly, pen)
+                it = self.scene().addPolygon(poly, ink_pen if w.needs_review else text_pen)
                 it.setZValue(40)
                 it.setVisible(self.show_review_marks)
                 self._review_marks.append(it)
@@ -458,15 +479,18 @@ class InkView(QGraphicsView):
     def zoom_by(self, f: float) -> None:
         z = self.zoom() * f
         if 0.02 <= z <= 40:
+            self.fitting = False
             self.scale(f, f)
             self.zoomChanged.emit(self.zoom())
 
     def set_zoom(self, z: float) -> None:
+        self.fitting = False
         self.resetTransform()
         self.scale(z, z)
         self.zoomChanged.emit(self.zoom())
 
     def fit(self) -> None:
+        self.fitting = True
         page = self.page
         if page is None:
             return
@@ -475,10 +499,16 @@ class InkView(QGraphicsView):
             self.fitInView(QRectF(0, 0, w, h).adjusted(-10, -10, 10, 10), Qt.AspectRatioMode.KeepAspectRatio)
             self.zoomChanged.emit(self.zoom())
 
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        if self.fitting:  # a window snapped to half the screen still shows the whole page
+            self.fit()
+
     def zoom_to_rect(self, rect: QRectF, highlight: bool = True, max_zoom: float = 2.0) -> None:
         """Show ``rect`` with its surroundings (a few word-heights of context), never zoomed past max_zoom."""
         pad_x = max(rect.width() * 0.5, rect.height() * 4, 60)
         pad_y = max(rect.height() * 2, 40)
+        self.fitting = False
         self.fitInView(rect.adjusted(-pad_x, -pad_y, pad_x, pad_y), Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > max_zoom:
             self.set_zoom(max_zoom)
@@ -491,14 +521,42 @@ class InkView(QGraphicsView):
     def clear_highlight(self) -> None:
         self._highlight.hide()
 
+    def set_search_hits(self, rects: list[QRectF], current: QRectF | None) -> None:
+        """Marker-yellow boxes under the words found (the current one orange), above the photo."""
+        for it in self._search_items:
+            self.scene().removeItem(it)
+        self._search_items = []
+        for r in rects:
+            now = current is not None and r == current
+            it = QGraphicsRectItem(r.adjusted(-3, -3, 3, 3))
+            it.setBrush(QBrush(QColor(255, 152, 0, 110) if now else QColor(255, 235, 59, 120)))
+            pen = QPen(QColor("#e65100") if now else QColor("#f9a825"), 2 if now else 1)
+            pen.setCosmetic(True)
+            it.setPen(pen)
+            it.setZValue(-5)  # over the photo and paper, under the ink
+            self.scene().addItem(it)
+            self._search_items.append(it)
+
     def wheelEvent(self, e) -> None:
-        if e.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            super().wheelEvent(e)  # shift+wheel scrolls sideways as usual
+        """Note-app habits: the wheel (or a two-finger swipe) scrolls, Shift+wheel scrolls sideways,
+        Ctrl+wheel zooms about the pointer (pinch zooms too, see viewportEvent)."""
+        mods = e.modifiers()
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            dy = e.angleDelta().y() or e.angleDelta().x()
+            if dy:
+                self.zoom_by(1.0015 ** dy)
+            e.accept()
             return
-        dy = e.angleDelta().y()
-        if dy:
-            self.zoom_by(1.0015 ** dy)
-        e.accept()
+        if mods & Qt.KeyboardModifier.ShiftModifier and not e.angleDelta().x():
+            # a plain mouse has one wheel: turn its vertical turns into horizontal ones
+            e = QWheelEvent(e.position(), e.globalPosition(), e.pixelDelta().transposed(),
+                            e.angleDelta().transposed(), e.buttons(), Qt.KeyboardModifier.NoModifier,
+                            e.phase(), e.inverted())
+        super().wheelEvent(e)
+
+    def _pinch(self, factor: float) -> None:
+        if factor > 0:
+            self.zoom_by(factor)
 
     # --- tool dispatch --------------------------------------------------------------------------------
     def set_tool(self, tool) -> None:
@@ -515,6 +573,15 @@ class InkView(QGraphicsView):
             self.tablet_pressure = float(e.pressure()) if t != QEvent.Type.TabletRelease else None
             e.ignore()  # let Qt synthesise the mouse events the tools handle
             return False
+        if t == QEvent.Type.NativeGesture and e.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
+            self._pinch(1.0 + e.value())  # touchpad pinch: value is the change of scale since the last event
+            return True
+        if t == QEvent.Type.Gesture:  # touchscreen pinch
+            pinch = e.gesture(Qt.GestureType.PinchGesture)
+            if pinch is not None:
+                self._pinch(pinch.scaleFactor())
+                e.accept()
+                return True
         return super().viewportEvent(e)
 
     def keyPressEvent(self, e) -> None:

@@ -94,6 +94,8 @@ def load_photo(path: str | Path) -> PageDoc:
         data = p.read_bytes()
     except OSError as e:
         raise InputError(f"Cannot read {p.name}: {e.strerror or e}") from e
+    if not data:  # Qt would call it an unsupported format; say what the command line says
+        raise InputError(f"{p.name}: the file is empty (0 bytes)")
     reader = QImageReader(str(p))
     reader.setAutoTransform(True)
     img = reader.read()
@@ -119,11 +121,21 @@ def decode_photo(data: bytes) -> np.ndarray | None:
     return None if img.isNull() else rgb_from_qimage(img)
 
 
+def _stored_image(p: PageDoc) -> np.ndarray | None:
+    """The page image a project must keep: none when it is the photo, or the blank paper of an ink file
+    (both come back on loading)."""
+    if p.image is None or (p.image is p.photo_image and p.photo is not None):
+        return None
+    if p.photo is None and p.ink is not None and p.image.shape[:2] == (p.ink.height, p.ink.width) \
+            and int(p.image.min()) == 255:
+        return None
+    return p.image
+
+
 def page_to_record(p: PageDoc):
     from .project import PageRecord
 
-    return PageRecord(p.id, p.name, p.photo, p.photo_ext,
-                      None if (p.image is p.photo_image and p.photo is not None) else p.image, p.ink)
+    return PageRecord(p.id, p.name, p.photo, p.photo_ext, _stored_image(p), p.ink)
 
 
 def page_from_loaded(lp) -> PageDoc:
@@ -158,8 +170,13 @@ class Document(QObject):
         super().__init__(parent)
         self.pages: list[PageDoc] = []
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        # a bound method, not a lambda: Qt drops the connection when the document dies, while the undo
+        # stack (its child) still emits cleanChanged on its way out
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.path: str | None = None
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
 
     # --- queries ----------------------------------------------------------------------------------
     def index_of(self, page_id: str) -> int:

@@ -16,6 +16,12 @@ import numpy as np
 from inference.document.ink import InkSource, Page, Quad, Stroke, Word
 
 DRAWINGS = -1
+MISREAD_BELOW = 0.6  # recogniser certainty under which a word's text is probably wrong
+
+
+def misread(w: Word) -> bool:
+    """The word's text is probably misread (and nobody has checked it yet)."""
+    return bool(w.text) and w.confidence < MISREAD_BELOW and not w.reviewed
 
 
 class StrokeRef(NamedTuple):
@@ -98,6 +104,37 @@ def translate_strokes(page: Page, refs: Iterable[StrokeRef], dx: float, dy: floa
             w = replace(w, quad=Quad.from_array(w.quad.to_array() + [dx, dy]))
         words.append(w)
     return replace(moved, words=tuple(words))
+
+
+def densify(points: np.ndarray, step: float) -> np.ndarray:
+    """(n, 3) points with extra ones (x, y and t interpolated) so no segment is longer than ``step``."""
+    if len(points) < 2:
+        return points
+    seg = np.hypot(*np.diff(points[:, :2], axis=0).T)
+    k = np.maximum(1, np.ceil(seg / step).astype(int))
+    if (k == 1).all():
+        return points
+    parts = [points[i] + (points[i + 1] - points[i]) * (np.arange(n)[:, None] / n) for i, n in enumerate(k)]
+    return np.vstack([*parts, points[-1:]]).astype(np.float32)
+
+
+def erase_near(page: Page, refs: Iterable[StrokeRef], centres: np.ndarray, radius: float) -> Page:
+    """The partial eraser: remove the points of the referenced strokes within ``radius`` of any of the
+    (m, 2) eraser positions; what is left of a stroke splits into pieces (single points are dropped)."""
+    centres = np.asarray(centres, np.float32).reshape(-1, 2)
+
+    step = max(radius / 2, 0.25)
+
+    def cut(s: Stroke):
+        pts = densify(s.points, step)  # a long straight segment has no points where the eraser crosses it
+        d2 = ((pts[:, None, :2] - centres[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+        keep = d2 > radius * radius
+        if keep.all():
+            return s
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], keep.astype(np.int8), [0]])))
+        return [replace(s, points=pts[a:b]) for a, b in zip(edges[::2], edges[1::2]) if b - a >= 2] or None
+
+    return map_strokes(page, refs, cut)
 
 
 def add_drawing(page: Page, stroke: Stroke) -> Page:

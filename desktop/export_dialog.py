@@ -1,5 +1,5 @@
-"""Export dialog (SVG, InkML, Xournal++ .xopp, PNG; current page or all pages) and the export job, which
-runs off the GUI thread through inference.document.formats.export_page."""
+"""Export dialog (any of SVG, InkML, Xournal++ .xopp, PNG in one go; current page or all pages) and the export
+job, which runs off the GUI thread through inference.document.formats.export_page."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import numpy as np
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -43,8 +42,9 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^\w\-. ]+", "_", name).strip(" .") or "page"
 
 
-def export_job(items: list[ExportItem], folder: Path, fmt: str, with_image: bool):
-    """Job factory: writes one file per page into ``folder``; returns the written paths."""
+def export_job(items: list[ExportItem], folder: Path, formats: str | list[str], with_image: bool):
+    """Job factory: writes one file per page and format into ``folder``; returns the written paths."""
+    formats = [formats] if isinstance(formats, str) else list(formats)
 
     def job(token: CancelToken):
         try:
@@ -53,33 +53,43 @@ def export_job(items: list[ExportItem], folder: Path, fmt: str, with_image: bool
             raise InkLiftError("Export is not available in this build (inference.document.formats is missing).") from None
         folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
-        used: set[str] = set()
-        for i, it in enumerate(items):
-            token.raise_if_cancelled()
-            yield Progress("export", i, len(items), f"Exporting {it.name} ({i + 1}/{len(items)})")
-            stem = safe_name(it.name)
-            k = 2
+        stems: list[str] = []
+        for it in items:
+            stem, k = safe_name(it.name), 2
             base = stem
-            while stem in used:
+            while stem in stems:
                 stem, k = f"{base}-{k}", k + 1
-            used.add(stem)
-            path = folder / f"{stem}.{fmt}"
-            export_page(it.ink, path, fmt, image=it.image if with_image else None)
-            written.append(path)
-        yield Progress("export", len(items), len(items), "Exported")
+            stems.append(stem)
+        total = len(items) * len(formats)
+        for i, (it, stem) in enumerate(zip(items, stems)):
+            for j, fmt in enumerate(formats):
+                token.raise_if_cancelled()
+                n = i * len(formats) + j
+                yield Progress("export", n, total, f"Exporting {it.name} as {fmt.upper()} ({n + 1}/{total})")
+                path = folder / f"{stem}.{fmt}"
+                export_page(it.ink, path, fmt, image=it.image if with_image else None)
+                written.append(path)
+        yield Progress("export", total, total, "Exported")
         return written
 
     return job
 
 
 class ExportDialog(QDialog):
-    def __init__(self, folder: str, has_current: bool, pages: int, parent: QWidget | None = None) -> None:
+    def __init__(self, folder: str, has_current: bool, pages: int, parent: QWidget | None = None,
+                 formats: list[str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.setMinimumWidth(460)
-        self.format = QComboBox()
+        chosen = set(formats or ["svg"])
+        self.formats: dict[str, QCheckBox] = {}
+        fmt_box = QVBoxLayout()
         for key, label in FORMATS:
-            self.format.addItem(label, key)
+            cb = QCheckBox(label)
+            cb.setChecked(key in chosen)
+            cb.toggled.connect(self._update_ok)
+            self.formats[key] = cb
+            fmt_box.addWidget(cb)
         self.current = QRadioButton("Current page")
         self.all = QRadioButton(f"All pages ({pages})")
         group = QButtonGroup(self)
@@ -99,24 +109,31 @@ class ExportDialog(QDialog):
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
         form = QFormLayout()
-        form.addRow("Format", self.format)
+        form.addRow("Formats", fmt_box)
         form.addRow("Pages", scope)
         form.addRow("", self.with_image)
         form.addRow("Folder", row)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.buttons)
+        self._update_ok()
+
+    def _update_ok(self, *_args) -> None:
+        self.ok.setEnabled(bool(self.chosen_formats()))
+
+    def chosen_formats(self) -> list[str]:
+        return [k for k, cb in self.formats.items() if cb.isChecked()]
 
     def _browse(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "Export to folder", self.folder.text())
         if d:
             self.folder.setText(d)
 
-    def choice(self) -> tuple[str, bool, Path, bool]:
-        """(format, all pages, folder, photo behind ink)."""
-        return (self.format.currentData(), self.all.isChecked(), Path(self.folder.text()).expanduser(),
+    def choice(self) -> tuple[list[str], bool, Path, bool]:
+        """(formats, all pages, folder, photo behind ink)."""
+        return (self.chosen_formats(), self.all.isChecked(), Path(self.folder.text()).expanduser(),
                 self.with_image.isChecked())

@@ -54,6 +54,7 @@ class _Runnable(QRunnable):
             self.signals.post(self.job_id, "progress", p)
 
     def run(self) -> None:
+        self.signals.post(self.job_id, "started")  # out of the queue: the page shows "converting" now
         try:
             if self.token.cancelled:
                 raise Cancelled("cancelled")
@@ -84,12 +85,14 @@ class JobInfo:
     on_error: Callable[[str], None] | None
     progress: Progress | None = None
     started: float = 0.0
+    running: bool = False  # picked up by a worker (otherwise waiting in the queue)
 
 
 class JobManager(QObject):
     """Starts jobs and routes their outcome; emits ``changed`` whenever the set of jobs or progress moves."""
 
     changed = Signal()
+    started = Signal(int, str)  # job id, key: a worker picked the job up
     finished = Signal(int, str, str)  # job id, key, outcome: "done" | "failed" | "cancelled" | "dropped"
 
     def __init__(self, parent: QObject | None = None, threads: int = 1) -> None:
@@ -132,7 +135,8 @@ class JobManager(QObject):
         return self.pool.waitForDone(msecs)
 
     def _drain(self) -> None:
-        handlers = {"progress": self._on_progress, "done": self._on_done, "failed": self._on_failed,
+        handlers = {"started": self._on_started, "progress": self._on_progress, "done": self._on_done,
+                    "failed": self._on_failed,
                     "cancelled": lambda job_id, _payload: self._on_cancelled(job_id)}
         while True:
             try:
@@ -155,6 +159,13 @@ class JobManager(QObject):
         self.changed.emit()
         if info is not None:
             self.finished.emit(job_id, info.key, outcome)
+
+    def _on_started(self, job_id: int, _payload) -> None:
+        info = self._live(job_id)
+        if info is not None:
+            info.running = True
+            self.changed.emit()
+            self.started.emit(job_id, info.key)
 
     def _on_progress(self, job_id: int, p: Progress) -> None:
         info = self.jobs.get(job_id)

@@ -32,13 +32,20 @@ from .commands import AddPagesCommand, MovePageCommand, RemovePageCommand, SetPa
 from .document import Document, PageDoc, load_photo, page_from_loaded, page_from_qimage, page_to_record
 from .export_dialog import ExportDialog, ExportItem, export_job
 from .jobs import JobManager
+from .messages import plain_warnings
 from .pagelist import PageList
-from .progress import ProgressWidget
+from .progress import ProgressWidget, StatusNote
 from .project import SUFFIX, read_project, write_project
 from .review import ReviewPanel
-from .settings import Settings, SettingsDialog
+from .search import SearchBar
+from .settings import DEFAULTS, Settings, SettingsDialog
 from .tools import TOOLS
 
+PALETTE = (("Black", "#1a1a1a"), ("Blue", "#1565c0"), ("Red", "#c62828"), ("Green", "#2e7d32"),
+           ("Orange", "#ef6c00"), ("Purple", "#6a1b9a"))
+WIDTHS = (("Fine", 1.5), ("Medium", 2.5), ("Bold", 4.5))
+ERASER_SIZES = (("Small", 8), ("Medium", 16), ("Large", 32))  # screen px
+COMPACT_BELOW = 1000  # window width (px) under which the page list shrinks to small thumbnails
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pbm", ".pgm", ".ppm"}
 INK_SUFFIXES = {".inkml", ".svg"}  # InkML from any tool; SVG as InkLift writes it
 IMPORT_FILTER = ("Photos and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.inkml *.svg *.inklift);;"
@@ -101,9 +108,13 @@ class MainWindow(QMainWindow):
         self.io_jobs = JobManager(self, threads=1)  # save, export, autosave
         self.view = InkView(self.doc)
         self.view.color_mode = self.settings.get("color_mode")
-        self.view.photo_opacity = self.settings.get("photo_opacity")
+        # a photo hidden last time (slider at 0) is shown again: a blank page reads as "my photo is gone"
+        self.view.photo_opacity = self.settings.get("photo_opacity") or DEFAULTS["photo_opacity"]
         self.view.pen_width = self.settings.get("pen_width")
         self.view.pen_color = self.settings.get("pen_color")
+        self.view.highlight_color = self.settings.get("highlight_color")
+        self.view.eraser_size = float(self.settings.get("eraser_size"))
+        self.view.eraser_partial = self.settings.get("eraser_partial")
         self.setCentralWidget(self.view)
         self.empty_hint = EmptyHint(self.view)
         self.drop_overlay = DropOverlay(self)
@@ -133,17 +144,24 @@ class MainWindow(QMainWindow):
         rdock.hide()
 
         self.progress = ProgressWidget([self.convert_jobs, self.io_jobs, self.review.jobs])
+        # our own message line in the bar's layout: it never runs under the progress label, shortens to
+        # fit (the whole text in its tooltip) and keeps a result until the next message
+        self.status_note = StatusNote()
+        self._selection_note = ""
+        self.statusBar().addWidget(self.status_note, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.zoom_label = QLabel("")
         self.statusBar().addPermanentWidget(self.zoom_label)
         self.view.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
-        self.view.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.view.message.connect(lambda m: self.note(m, 6000))
         self.view.selectionChanged.connect(self._update_actions)
         self.view.selectionChanged.connect(self._selection_message)
 
         self.autosaver = Autosaver(self.doc, self.io_jobs, self.settings.get("autosave_minutes"), self)
-        self.autosaver.saved.connect(lambda _p: self.statusBar().showMessage("Autosaved", 2000))
+        self.autosaver.saved.connect(lambda _p: self.note("Autosaved", 2000))
 
+        self.search = SearchBar(self.doc, self.view, self)
+        self.search.goToPage.connect(self.pages.select_page)
         self._build_actions()
         self._build_menus()
         self._build_toolbars()
@@ -155,6 +173,7 @@ class MainWindow(QMainWindow):
         self.doc.pageChanged.connect(self._update_actions)
         self.doc.undo_stack.indexChanged.connect(self._update_actions)
         self.convert_jobs.finished.connect(self._conversion_finished)
+        self.convert_jobs.started.connect(self._conversion_started)
         self.set_tool("select")
         QTimer.singleShot(200, self._warm_engine)
         # the start-up objects (modules, Qt wrappers) never die: keep them out of the cyclic GC's full scans,
@@ -188,8 +207,11 @@ class MainWindow(QMainWindow):
         self.a_save = self._act("&Save", lambda: self.save(wait=False), K.Save, "Save the project")
         self.a_save_as = self._act("Save &As…", lambda: self.save_as(wait=False), K.SaveAs,
                                    "Save the project under a new name")
-        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp or PNG")
-        self.a_settings = self._act("Se&ttings…", self.settings_dialog, K.Preferences, "Preferences")
+        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp and/or PNG")
+        self.a_settings = self._act("Se&ttings…", self.settings_dialog, "Ctrl+,", "Preferences")
+        # Preferences has no key on most Linux desktops: Ctrl+, everywhere, plus the platform's own
+        comma = QKeySequence("Ctrl+,")
+        self.a_settings.setShortcuts([comma, *(k for k in QKeySequence.keyBindings(K.Preferences) if k != comma)])
         self.a_quit = self._act("&Quit", self.close, K.Quit, "Quit InkLift")
         self.a_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.a_undo.setShortcut(QKeySequence(K.Undo))
@@ -197,6 +219,10 @@ class MainWindow(QMainWindow):
         self.a_redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Y")])
         self.a_delete = self._act("&Delete", self.view.delete_selection, K.Delete, "Delete the selected strokes")
         self.a_delete.setShortcuts([QKeySequence(K.Delete), QKeySequence("Backspace")])
+        self.a_find = self._act("&Find…", self.search.open_bar, "Ctrl+F", "Find words in the notebook")
+        self.a_find_next = self._act("Find &Next", self.search.next, "F3", "Go to the next word found")
+        self.a_find_prev = self._act("Find Pre&vious", self.search.previous, "Shift+F3",
+                                     "Go to the previous word found")
         self.a_select_all = self._act("Select &All", self.view.select_all, K.SelectAll, "Select all strokes")
         self.a_smooth = self._act("S&mooth", self.view.smooth_selection, "Ctrl+Shift+M",
                                   "Smooth the selected strokes")
@@ -219,6 +245,7 @@ class MainWindow(QMainWindow):
         self.a_review = self.review_dock.toggleViewAction()
         self.a_review.setText("&Review Panel")
         self.a_review.setShortcut(QKeySequence("Ctrl+Shift+V"))
+        self.a_review.setIconText("Review")
         self.a_pages = self.pages_dock.toggleViewAction()
         self.a_pages.setText("&Page List")
         self.a_about = self._act("&About InkLift", self.about, None, "Version, licences and attributions")
@@ -226,6 +253,11 @@ class MainWindow(QMainWindow):
                                  "Outline the words the engine was unsure about", checkable=True)
         self.a_marks.setChecked(True)
         self.a_marks.toggled.connect(self.view.set_show_review_marks)
+        self.a_photo = self._act("Show &Photo", None, "Ctrl+Shift+P", "Show or hide the photo under the ink",
+                                 checkable=True)
+        self.a_photo.setChecked(True)
+        self.a_photo.setIconText("Photo")
+        self.a_photo.toggled.connect(self._photo_toggled)
         self.a_pen_color = self._act("Pen &Colour…", self.choose_pen_color, None, "Colour of new pen strokes")
         self.tool_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
@@ -264,6 +296,9 @@ class MainWindow(QMainWindow):
         e.addSeparator()
         for a in (self.a_delete, self.a_select_all, self.a_smooth, self.a_join):
             e.addAction(a)
+        e.addSeparator()
+        for a in (self.a_find, self.a_find_next, self.a_find_prev):
+            e.addAction(a)
         t = mb.addMenu("&Tools")
         for a in self.tool_actions.values():
             t.addAction(a)
@@ -276,6 +311,7 @@ class MainWindow(QMainWindow):
         for a in self.color_actions.values():
             v.addAction(a)
         v.addSeparator()
+        v.addAction(self.a_photo)
         v.addAction(self.a_marks)
         v.addAction(self.a_pages)
         v.addAction(self.a_review)
@@ -292,7 +328,11 @@ class MainWindow(QMainWindow):
         tb = QToolBar("Main", self)
         tb.setObjectName("main-toolbar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # the page's main actions first: a half-screen window cuts the toolbar's end off
         for a in (self.a_open, self.a_save, self.a_export):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.a_convert, self.a_review, self.a_photo):
             tb.addAction(a)
         tb.addSeparator()
         # short, fixed labels on the toolbar (the menu entries say what will be undone)
@@ -318,15 +358,11 @@ class MainWindow(QMainWindow):
         for a in (self.a_delete, self.a_smooth, self.a_join):
             tb.addAction(a)
         tb.addSeparator()
-        tb.addAction(self.a_convert)
-        tb.addAction(self.a_review)
-        tb.addSeparator()
-        tb.addWidget(QLabel(" Photo "))
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(round(self.view.photo_opacity * 100))
         self.opacity.setMaximumWidth(120)
-        self.opacity.setToolTip("Opacity of the photo under the ink")
+        self.opacity.setToolTip("Opacity of the photo under the ink (Ctrl+Shift+P shows or hides it)")
         self.opacity.valueChanged.connect(self._opacity_changed)
         tb.addWidget(self.opacity)
         self.color_combo = QComboBox()
@@ -338,6 +374,107 @@ class MainWindow(QMainWindow):
         self.color_combo.setToolTip("How to colour the ink")
         tb.addWidget(self.color_combo)
         self.addToolBar(tb)
+        self.addToolBarBreak()
+        self.addToolBar(self._build_pen_bar())
+        self.addToolBarBreak()  # the find bar gets a row of its own: in a narrow window it was cut off
+        self.addToolBar(self.search)
+
+    def _build_pen_bar(self) -> QToolBar:
+        """Colours, pen widths and the eraser's kind and size, one click away (note-app style)."""
+        from PySide6.QtGui import QColor, QPainter, QPixmap
+
+        bar = QToolBar("Pen", self)
+        bar.setObjectName("pen-toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+        def swatch(color: str, width: float | None = None) -> QIcon:
+            pm = QPixmap(20, 20)
+            pm.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pm)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if width is None:
+                p.setBrush(QColor(color))
+                p.setPen(QColor("#607d8b"))
+                p.drawEllipse(2, 2, 16, 16)
+            else:
+                from PySide6.QtGui import QPen
+
+                p.setPen(QPen(QColor(color), width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+                p.drawLine(4, 16, 16, 4)
+            p.end()
+            return QIcon(pm)
+
+        def choices(title: str, entries, current, slot) -> dict:
+            """One exclusive row of buttons: entries are (key, icon, name, tooltip)."""
+            bar.addWidget(QLabel(f" {title} "))
+            group, out = QActionGroup(self), {}
+            for key, icon, name, tip in entries:
+                a = QAction(icon, name, self)
+                a.setCheckable(True)
+                a.setChecked(key == current)
+                a.setToolTip(tip)
+                a.triggered.connect(lambda _c=False, k=key: slot(k))
+                group.addAction(a)
+                bar.addAction(a)
+                out[key] = a
+            return out
+
+        self.color_swatches = choices(
+            "Colour", [(c, swatch(c), n, f"{n} pen (a light {n.lower()} for the highlighter)") for n, c in PALETTE],
+            self.view.pen_color, self.set_pen_color)
+        bar.addSeparator()
+        self.width_actions = choices(
+            "Width", [(w, swatch("#263238", w * 1.2), n, f"{n} pen ({w:g} px)") for n, w in WIDTHS],
+            self.view.pen_width, self.set_pen_width)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Eraser "))
+        self.a_partial = QAction("Partial", self)
+        self.a_partial.setCheckable(True)
+        self.a_partial.setChecked(self.view.eraser_partial)
+        self.a_partial.setToolTip("Erase only what the eraser touches (off: whole strokes)")
+        self.a_partial.toggled.connect(self.set_eraser_partial)
+        bar.addAction(self.a_partial)
+        bar.widgetForAction(self.a_partial).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.eraser_combo = QComboBox()
+        for label, size in ERASER_SIZES:
+            self.eraser_combo.addItem(label, size)
+        self.eraser_combo.setCurrentIndex(max(0, self.eraser_combo.findData(int(self.view.eraser_size))))
+        self.eraser_combo.setToolTip("Eraser size")
+        self.eraser_combo.currentIndexChanged.connect(
+            lambda _i: self.set_eraser_size(self.eraser_combo.currentData()))
+        bar.addWidget(self.eraser_combo)
+        return bar
+
+    def set_pen_color(self, color: str) -> None:
+        """A swatch: the pen's colour, or a light tint of it while the highlighter is in hand."""
+        from PySide6.QtGui import QColor
+
+        if self.view.tool is not None and self.view.tool.name == "highlight":
+            c = QColor(color)
+            light = QColor.fromRgbF(*(0.35 * v + 0.65 for v in (c.redF(), c.greenF(), c.blueF())))
+            self.view.highlight_color = light.name()
+            self.settings.set("highlight_color", light.name())
+            return
+        self.view.pen_color = color
+        self.settings.set("pen_color", color)
+        if self.view.tool is None or self.view.tool.name != "pen":
+            self.set_tool("pen")
+
+    def set_pen_width(self, width: float) -> None:
+        self.view.pen_width = width
+        self.settings.set("pen_width", width)
+        if self.view.tool is None or self.view.tool.name not in ("pen", "highlight"):
+            self.set_tool("pen")
+
+    def set_eraser_partial(self, on: bool) -> None:
+        self.view.eraser_partial = on
+        self.settings.set("eraser_partial", on)
+        self.set_tool("erase")
+
+    def set_eraser_size(self, size: int) -> None:
+        self.view.eraser_size = float(size)
+        self.settings.set("eraser_size", int(size))
+        self.set_tool("erase")
 
     # --- state ----------------------------------------------------------------------------------------
     def _update_title(self, *_args) -> None:
@@ -391,11 +528,12 @@ class MainWindow(QMainWindow):
         if refs:
             words = len({r.word for r in refs if r.word >= 0})
             n = len(refs)
-            self.statusBar().showMessage(
+            self._selection_note = (
                 f"{n} stroke{'s' * (n != 1)} selected" + (f" in {words} word{'s' * (words != 1)}" if words else "")
-                + " — Delete removes, Ctrl+Shift+M smooths, drag to move", 0)
-        else:
-            self.statusBar().clearMessage()
+                + " — Delete removes, Ctrl+Shift+M smooths, drag to move")
+            self.note(self._selection_note)
+        elif self.status_note.full_text() == self._selection_note:
+            self.note("")  # only the selection's own message goes with it
 
     def _place_overlays(self) -> None:
         self.empty_hint.setGeometry(self.view.rect())
@@ -403,10 +541,14 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, e) -> None:
         super().resizeEvent(e)
+        compact = self.width() < COMPACT_BELOW
+        if compact != self.pages.compact:
+            self.pages.set_compact(compact)
         self._place_overlays()
 
     def _show_page(self, page_id: str) -> None:
         self.view.set_page(page_id or None)
+        self.search.refresh_highlights(zoom=True)
         self.review.refresh()
         self._update_actions()
 
@@ -421,9 +563,7 @@ class MainWindow(QMainWindow):
 
         c = QColorDialog.getColor(QColor(self.view.pen_color), self, "Pen colour")
         if c.isValid():
-            self.view.pen_color = c.name()
-            self.settings.set("pen_color", c.name())
-            self.set_tool("pen")
+            self.set_pen_color(c.name())
 
     def set_color_mode(self, mode: str) -> None:
         self.view.set_color_mode(mode)
@@ -434,8 +574,21 @@ class MainWindow(QMainWindow):
         self.settings.set("color_mode", mode)
 
     def _opacity_changed(self, v: int) -> None:
-        self.view.set_photo_opacity(v / 100)
-        self.settings.set("photo_opacity", v / 100)
+        self.view.set_photo_opacity(v / 100)  # moving the slider shows the photo again
+        if v > 0:
+            self.settings.set("photo_opacity", v / 100)  # 0 is "hidden", which is not kept
+        self.a_photo.blockSignals(True)
+        self.a_photo.setChecked(v > 0)
+        self.a_photo.blockSignals(False)
+
+    def _photo_toggled(self, show: bool) -> None:
+        if show and self.opacity.value() == 0:
+            self.opacity.setValue(round(100 * (self.settings.get("photo_opacity") or DEFAULTS["photo_opacity"])))
+        self.view.set_photo_opacity(self.opacity.value() / 100 if show else 0.0)
+
+    def note(self, text: str, timeout_ms: int = 0) -> None:
+        """A status-bar message; 0 keeps it until the next one."""
+        self.status_note.show_note(text, timeout_ms)
 
     def show_error(self, message: str, title: str = "InkLift") -> None:
         QMessageBox.warning(self, title, message)
@@ -485,7 +638,7 @@ class MainWindow(QMainWindow):
         if errors:
             self.show_error("Some files could not be opened:\n\n" + "\n".join(errors[:12]))
         elif not pages and not projects:
-            self.statusBar().showMessage("Nothing to open there.", 4000)
+            self.note("Nothing to open there.", 4000)
         self.importFinished.emit(len(pages))
 
     def open_paths(self, paths) -> list[PageDoc]:
@@ -507,7 +660,7 @@ class MainWindow(QMainWindow):
             self.open_project(projects[0])
         if not files:
             if not projects:
-                self.statusBar().showMessage("Nothing to open there.", 4000)
+                self.note("Nothing to open there.", 4000)
             return
 
         def done(result) -> None:
@@ -537,7 +690,7 @@ class MainWindow(QMainWindow):
                 return
         img = cb.image()
         if img.isNull():
-            self.statusBar().showMessage("The clipboard holds no image.", 4000)
+            self.note("The clipboard holds no image.", 4000)
             return
         self.add_pages([page_from_qimage(img, f"Pasted {len(self.doc.pages) + 1}")])
 
@@ -618,7 +771,7 @@ class MainWindow(QMainWindow):
         ok, why = engine.engine_available()
         if not ok:
             if quiet:
-                self.statusBar().showMessage(why, 0)
+                self.note(why, 0)
             else:
                 self.show_error(why, "Conversion not available")
             return False
@@ -667,11 +820,18 @@ class MainWindow(QMainWindow):
             msg += f" — {todo} need{'s' * (todo == 1)} review (Review panel: Ctrl+Shift+V)"
         if lost_pen:
             msg += " — pen strokes drawn on the photo were not carried over (Undo restores them)"
-        if warnings:
-            msg += " — " + "; ".join(str(w) for w in warnings[:3])
-        self.statusBar().showMessage(msg, 8000)
+        plain = plain_warnings(warnings)
+        if plain:
+            msg += " — " + " ".join(plain[:3])
+        self.note(msg)
         if self.view.page_id == page_id:
             self.view.fit()
+
+    def _conversion_started(self, _job_id: int, page_id: str) -> None:
+        page = self.doc.page(page_id)
+        if page is not None:
+            page.status = "converting…"
+            self.pages.refresh(page_id, icon=False)
 
     def _conversion_failed(self, page_id: str, message: str) -> None:
         page = self.doc.page(page_id)
@@ -687,7 +847,7 @@ class MainWindow(QMainWindow):
             page.status = ""
             self.pages.refresh(page_id, icon=False)
             if outcome == "cancelled":
-                self.statusBar().showMessage(f"Conversion of {page.name} cancelled", 4000)
+                self.note(f"Conversion of {page.name} cancelled", 4000)
         self.conversionFinished.emit(page_id, outcome)
 
     def cancel_jobs(self) -> None:
@@ -779,7 +939,7 @@ class MainWindow(QMainWindow):
             else:
                 self.doc.set_path(path)
             self.settings.add_recent(path)
-            self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+            self.note(f"Saved {Path(path).name}")
             self.saveFinished.emit("done")
 
         def failed(msg: str) -> None:
@@ -809,15 +969,18 @@ class MainWindow(QMainWindow):
             QStandardPaths.StandardLocation.DocumentsLocation))
         cur = self.view.page
         dlg = ExportDialog(str(folder), cur is not None and cur.ink is not None,
-                           sum(1 for p in self.doc.pages if p.ink is not None), self)
+                           sum(1 for p in self.doc.pages if p.ink is not None), self,
+                           formats=self.settings.get("export_formats"))
         self._export_dialog = dlg  # reachable for tests and screenshots
         if dlg.exec() != ExportDialog.DialogCode.Accepted:
             return
-        fmt, all_pages, folder, with_image = dlg.choice()
+        formats, all_pages, folder, with_image = dlg.choice()
         self.settings.set("export_dir", str(folder))
-        self.export(fmt, folder, all_pages, with_image)
+        self.settings.set("export_formats", formats)  # the next export starts from the same choice
+        self.export(formats, folder, all_pages, with_image)
 
-    def export(self, fmt: str, folder: Path, all_pages: bool = True, with_image: bool = False) -> int:
+    def export(self, formats: str | list[str], folder: Path, all_pages: bool = True,
+               with_image: bool = False) -> int:
         pages = self.doc.pages if all_pages else [p for p in self.doc.pages if p.id == self.view.page_id]
         items = [ExportItem(p.name, p.ink, p.image) for p in pages if p.ink is not None]
         if not items:
@@ -825,15 +988,16 @@ class MainWindow(QMainWindow):
             return 0
 
         def done(paths) -> None:
-            self.statusBar().showMessage(f"Exported {len(paths)} file{'s' * (len(paths) != 1)} to {folder}", 8000)
+            self.note(f"Exported {len(paths)} file{'s' * (len(paths) != 1)} to {folder}")
             self.exportFinished.emit("done", paths)
 
         def failed(msg: str) -> None:
             self.show_error(f"Export failed:\n\n{msg}", "Export failed")
             self.exportFinished.emit("failed", msg)
 
-        return self.io_jobs.start("export", export_job(items, Path(folder), fmt, with_image), done,
-                                  label=f"Exporting {fmt.upper()}", on_error=failed)
+        names = ", ".join(f.upper() for f in ([formats] if isinstance(formats, str) else formats))
+        return self.io_jobs.start("export", export_job(items, Path(folder), formats, with_image), done,
+                                  label=f"Exporting {names}", on_error=failed)
 
     # --- dialogs ----------------------------------------------------------------------------------------
     def settings_dialog(self) -> None:
@@ -847,6 +1011,13 @@ class MainWindow(QMainWindow):
         AboutDialog(self).exec()
 
     # --- recovery ---------------------------------------------------------------------------------------
+    def start_up(self, files: list[str]) -> None:
+        """Launch: offer crash recovery first, then open the files named on the command line (added to the
+        recovered notebook, never dropped in favour of it)."""
+        self.offer_recovery()
+        if files:
+            self.import_paths(files)
+
     def offer_recovery(self) -> bool:
         """After a crash: offer the newest autosave. Returns True when a document was recovered."""
         found = find_recoverable()
@@ -880,7 +1051,7 @@ class MainWindow(QMainWindow):
             discard(r)
         if pages:
             self.pages.select_page(pages[0].id)
-        self.statusBar().showMessage("Recovered the autosaved notebook — save it to keep it.", 8000)
+        self.note("Recovered the autosaved notebook — save it to keep it.")
         return True
 
     # --- closing ----------------------------------------------------------------------------------------

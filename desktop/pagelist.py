@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem
 
 from inference.document.render import draw_strokes_mask
 from inference.document.transforms import Transform
@@ -18,6 +18,7 @@ from .document import Document, PageDoc, qimage_from_rgb
 from .jobs import JobManager
 
 THUMB = 120
+COMPACT = 72  # thumbnail size in a narrow (half-screen) window
 
 
 def thumbnail_rgb(page: PageDoc, size: int = THUMB) -> np.ndarray:
@@ -54,11 +55,17 @@ class PageList(QListWidget):
     def __init__(self, doc: Document, parent=None) -> None:
         super().__init__(parent)
         self.doc = doc
-        self.setIconSize(QSize(THUMB, THUMB))
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setUniformItemSizes(True)
+        # a column of thumbnails with the whole name wrapped underneath (beside a thumbnail, names were cut)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.TopToBottom)
+        self.setWrapping(False)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setWordWrap(True)
-        self.setMinimumWidth(THUMB + 40)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.set_compact(False)
         doc.pageInserted.connect(self._inserted)
         doc.pageRemoved.connect(self._removed)
         doc.pageChanged.connect(self.refresh)
@@ -67,6 +74,14 @@ class PageList(QListWidget):
         self.thumbs = JobManager(self, threads=1)
         self._placeholder = QPixmap(THUMB, THUMB)
         self._placeholder.fill(Qt.GlobalColor.lightGray)
+
+    def set_compact(self, compact: bool) -> None:
+        """Smaller thumbnails in a narrow window, so the page gets the room."""
+        size = COMPACT if compact else THUMB
+        self.setIconSize(QSize(size, size))
+        self.setGridSize(QSize(size + 24, size + 52))  # two lines of name and one of state under it
+        self.setFixedWidth(size + 24 + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth() + 4)
+        self.compact = compact
 
     def _label(self, page: PageDoc) -> str:
         idx = self.doc.index_of(page.id) + 1
@@ -83,6 +98,7 @@ class PageList(QListWidget):
         page = self.doc.pages[index]
         item = QListWidgetItem(QIcon(self._placeholder), self._label(page))
         item.setData(Qt.ItemDataRole.UserRole, page.id)
+        item.setToolTip(page.name)
         self.insertItem(index, item)
         self._thumb_later(page)
         self._relabel()
@@ -107,6 +123,7 @@ class PageList(QListWidget):
             page = self.doc.page(it.data(Qt.ItemDataRole.UserRole))
             if page is not None:
                 it.setText(self._label(page))
+                it.setToolTip(page.name)
 
     def refresh(self, page_id: str, icon: bool = True) -> None:
         i = self.doc.index_of(page_id)

@@ -4,7 +4,9 @@ Layout (version 1)::
 
     project.json          {"format": "inklift-project", "version": 1, "pages": [...], "current": 0}
     photos/<id><ext>      the original photo bytes, untouched
-    images/<id>.png       the page image the ink sits on, only when it differs from the photo
+    images/<id>.jpg       the page image the ink sits on (the engine's flattened page), only when it differs
+                          from the photo; JPEG, as it is a photo too (a PNG of it was as big as the photo
+                          again, and older projects' PNGs still read)
     ink/<id>.inkml        the page's ink (inference.document.formats.inkml; word text/box/confidence/review state)
 
 Saving writes a temp file next to the target and renames it into place, so a crash never leaves half a
@@ -31,6 +33,7 @@ from inference.jobs import CancelToken, Progress
 FORMAT = "inklift-project"
 VERSION = 1
 SUFFIX = ".inklift"
+IMAGE_QUALITY = 90  # JPEG quality of stored page images: no visible loss behind the ink
 _MAX_ENTRY = 512 * 1024 * 1024  # refuse absurd zip members (zip bombs)
 
 
@@ -74,11 +77,11 @@ def write_project(path: str | os.PathLike, pages: list[PageRecord], current: int
                     z.writestr(zipfile.ZipInfo(entry["photo"], (2020, 1, 1, 0, 0, 0)), p.photo,
                                compress_type=zipfile.ZIP_STORED)  # photos are compressed already
                 if p.image is not None:
-                    ok, buf = cv2.imencode(".png", cv2.cvtColor(p.image, cv2.COLOR_RGB2BGR),
-                                           [cv2.IMWRITE_PNG_COMPRESSION, 3])
+                    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(p.image, cv2.COLOR_RGB2BGR),
+                                           [cv2.IMWRITE_JPEG_QUALITY, IMAGE_QUALITY])
                     if not ok:
                         raise FormatError(f"Cannot encode the image of page {p.name!r}")
-                    entry["image"] = f"images/{p.id}.png"
+                    entry["image"] = f"images/{p.id}.jpg"
                     z.writestr(entry["image"], buf.tobytes(), compress_type=zipfile.ZIP_STORED)
                 if p.ink is not None:
                     entry["ink"] = f"ink/{p.id}.inkml"

@@ -1,6 +1,10 @@
-"""Review panel: the current page's words, least confident first. Clicking one zooms to it and selects its
-ink; the word's text can be edited, the word derendered again with that text, switched to the traced
-version, or accepted (marked reviewed). Each action is one undo step."""
+"""Review panel: the current page's words, least certain first. Clicking one zooms to it and selects its
+ink; the word's text can be edited, its ink redrawn guided by that text, replaced by a tracing of the
+photo, or accepted (marked checked). Each action is one undo step.
+
+Two things can be wrong with a word, and each row says which: its *ink* (the engine flagged it because the
+strokes do not match the photo well) or its *text* (the recogniser was unsure, so search and exports may
+carry a misread word)."""
 
 from __future__ import annotations
 
@@ -22,7 +26,36 @@ from inference.errors import InkLiftError
 
 from . import edits, engine
 from .canvas import InkView
+from .edits import misread
 from .jobs import JobManager
+
+SOURCES = {"model": "redrawn by the model", "tracer": "traced from the photo", "user": "drawn by you",
+           "imported": "imported"}
+LEGEND = ("<small>⚠ <b>ink</b>: the strokes may not match the photo · "
+          "<b>?</b> <b>text</b>: the word may be misread · ✓ checked.<br>"
+          "<i>text %</i>: how sure the handwriting reader is of the word; "
+          "<i>ink %</i>: how much of the photo's ink the strokes cover.</small>")
+
+
+def row_text(w: Word) -> tuple[str, str]:
+    """(the row's text, its tooltip) for one word."""
+    if w.reviewed:
+        mark, why = "✓", "checked"
+    elif w.needs_review:
+        mark, why = "⚠", "check the ink"
+    elif misread(w):
+        mark, why = "?", "check the text"
+    else:
+        mark, why = "·", ""
+    fit = "" if w.fidelity is None else f" · ink {w.fidelity:.0%}"
+    text = f"{mark} {w.text or '(no text)'} — {why + ' · ' if why else ''}text {w.confidence:.0%}{fit}"
+    tip = [f"Text “{w.text}”: the handwriting reader is {w.confidence:.0%} sure of it"
+           + (" — it may be misread; fix it above and press Set text." if misread(w) else ".")]
+    if w.fidelity is not None:
+        tip.append(f"Ink: the strokes cover {w.fidelity:.0%} of the word's ink in the photo"
+                   + (" — they may be wrong; try Redraw from text or Trace photo." if w.needs_review else "."))
+    tip.append(f"Ink {SOURCES.get(w.source.value, w.source.value)}.")
+    return text, "\n".join(tip)
 
 
 def review_order(words: tuple[Word, ...]) -> list[int]:
@@ -30,7 +63,7 @@ def review_order(words: tuple[Word, ...]) -> list[int]:
     def key(i: int):
         w = words[i]
         fid = 1.0 if w.fidelity is None else w.fidelity
-        return (w.reviewed, not w.needs_review, min(w.confidence, fid), i)
+        return (w.reviewed, not (w.needs_review or misread(w)), min(w.confidence, fid), i)
     return sorted(range(len(words)), key=key)
 
 
@@ -42,6 +75,9 @@ class ReviewPanel(QWidget):
         super().__init__(parent)
         self.view = view
         self.summary = QLabel("No page")
+        self.summary.setWordWrap(True)
+        self.legend = QLabel(LEGEND)
+        self.legend.setWordWrap(True)
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self._focus_row)
         self.text = QLineEdit()
@@ -51,12 +87,14 @@ class ReviewPanel(QWidget):
         self.accept_button.setToolTip("Mark the word as checked (Enter in the list)")
         self.accept_button.clicked.connect(self.accept_word)
         self.text_button = QPushButton("Set text")
+        self.text_button.setToolTip("Use the text above for this word (search and exports use it)")
         self.text_button.clicked.connect(self.apply_text)
-        self.rederender_button = QPushButton("Re-derender")
-        self.rederender_button.setToolTip("Derender the word again, guided by the text above")
+        self.rederender_button = QPushButton("Redraw from text")
+        self.rederender_button.setToolTip("Draw the word's ink again with the model, guided by the text above "
+                                          "(when the ink is wrong but the text is right)")
         self.rederender_button.clicked.connect(self.rederender)
-        self.traced_button = QPushButton("Use traced")
-        self.traced_button.setToolTip("Replace the word's ink with the geometric tracer's version")
+        self.traced_button = QPushButton("Trace photo")
+        self.traced_button.setToolTip("Replace the word's ink with strokes traced along the pen lines in the photo")
         self.traced_button.clicked.connect(self.use_traced)
         row1 = QHBoxLayout()
         row1.addWidget(self.text, 1)
@@ -67,6 +105,7 @@ class ReviewPanel(QWidget):
         row2.addWidget(self.traced_button)
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary)
+        lay.addWidget(self.legend)
         lay.addWidget(self.list, 1)
         lay.addLayout(row1)
         lay.addLayout(row2)
@@ -92,25 +131,30 @@ class ReviewPanel(QWidget):
         else:
             self._order = review_order(ink.words)
             flagged = sum(1 for w in ink.words if w.needs_review and not w.reviewed)
+            unsure = sum(1 for w in ink.words if misread(w))
             checked = sum(1 for w in ink.words if w.reviewed)
-            self.summary.setText(f"{len(ink.words)} words · {flagged} flagged · {checked} checked — "
-                                 "least sure first")
+            self.summary.setText(f"{len(ink.words)} words · {flagged} ink to check · {unsure} text to check · "
+                                 f"{checked} checked — least certain first")
             for i in self._order:
                 w = ink.words[i]
-                mark = "✓" if w.reviewed else ("⚠" if w.needs_review else "·")
-                fid = "" if w.fidelity is None else f"  fit {w.fidelity:.0%}"
-                item = QListWidgetItem(f"{mark} {w.text or '(no text)'}   {w.confidence:.0%}{fid}  "
-                                       f"[{w.source.value}]")
+                text, tip = row_text(w)
+                item = QListWidgetItem(text)
+                item.setToolTip(tip)
                 if w.reviewed:
                     item.setForeground(QBrush(QColor("#9e9e9e")))
                 elif w.needs_review:
                     item.setForeground(QBrush(QColor("#e65100")))
+                elif misread(w):
+                    item.setForeground(QBrush(QColor("#6a1b9a")))
                 self.list.addItem(item)
-        self.list.blockSignals(False)
         if focus is not None and ink is not None and focus < len(ink.words):
+            # signals still blocked: marking the row again must not zoom the page back to the word on
+            # every edit made elsewhere
             self.list.setCurrentRow(self._order.index(focus))
+            self.list.blockSignals(False)
             self._load_editor(focus)
         else:
+            self.list.blockSignals(False)
             self._focus = None
             self._load_editor(None)
 
@@ -196,10 +240,10 @@ class ReviewPanel(QWidget):
 
     def rederender(self) -> None:
         text = self.text.text()
-        self._replace_word(lambda img, w: engine.rederender_word(img, w, text), "Re-derender word")
+        self._replace_word(lambda img, w: engine.rederender_word(img, w, text), "Redraw word from text")
 
     def use_traced(self) -> None:
-        self._replace_word(engine.traced_word, "Use traced ink")
+        self._replace_word(engine.traced_word, "Trace word from photo")
 
     def keyPressEvent(self, e) -> None:
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.list.hasFocus():

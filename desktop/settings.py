@@ -36,6 +36,10 @@ DEFAULTS = {
     "pen_width": 2.5,
     "auto_convert": True,
     "recent": [],
+    "export_formats": ["svg"],
+    "highlight_color": "#fff176",
+    "eraser_size": 16,
+    "eraser_partial": False,
 }
 
 

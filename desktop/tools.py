@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
 from . import edits
-from .canvas import SELECT_COLOR, InkView
+from .canvas import SELECT_COLOR, InkView, StrokeItem
 
 
 def _shift(mods) -> bool:
@@ -227,27 +227,57 @@ class MoveTool(Tool):
 class EraseTool(Tool):
     name, label, shortcut = "erase", "Eraser", "E"
     cursor = Qt.CursorShape.PointingHandCursor
-    hint = "Drag across strokes to erase them (whole strokes)."
+    hint = ("Drag across strokes to erase them (whole strokes, or only what the eraser touches: "
+            "see the eraser buttons on the pen bar).")
 
     def __init__(self, view: InkView) -> None:
         super().__init__(view)
         self.hit: list = []
         self.last: QPointF | None = None
+        self.trail: list[tuple[float, float]] = []  # partial mode: where the eraser went (scene px)
+        self.band: QGraphicsPathItem | None = None
+
+    def _radius(self) -> float:
+        """Half the eraser's size, which is set in screen pixels (it feels the same at any zoom)."""
+        return self.view.eraser_size / 2 / max(self.view.zoom(), 1e-6)
+
+    def _samples(self, pos: QPointF) -> list[QPointF]:
+        if self.last is None:
+            return [pos]
+        # sample the segment so fast drags do not skip thin strokes
+        step = max(1.0, min(4.0, self.view.eraser_size / 4))
+        n = int(max(abs(pos.x() - self.last.x()), abs(pos.y() - self.last.y())) * self.view.zoom() / step)
+        return [self.last + (pos - self.last) * (k / (n + 1)) for k in range(1, n + 2)]
 
     def _touch(self, pos: QPointF) -> None:
-        pts = [pos]
-        if self.last is not None:  # sample the segment so fast drags do not skip thin strokes
-            n = int(max(abs(pos.x() - self.last.x()), abs(pos.y() - self.last.y())) * self.view.zoom() / 4)
-            pts = [self.last + (pos - self.last) * (k / (n + 1)) for k in range(1, n + 2)]
-        for p in pts:
-            it = self.view.stroke_at(p, tolerance_px=8)
-            if it is not None:
-                it.setVisible(False)
-                self.hit.append(it)
+        pts = self._samples(pos)
+        if self.view.eraser_partial:
+            self.trail.extend((p.x(), p.y()) for p in pts)
+            self._draw_band()
+        else:
+            for p in pts:
+                it = self.view.stroke_at(p, tolerance_px=self.view.eraser_size / 2)
+                if it is not None:
+                    it.setVisible(False)
+                    self.hit.append(it)
         self.last = pos
 
+    def _draw_band(self) -> None:
+        if self.band is None:
+            self.band = QGraphicsPathItem()
+            self.band.setZValue(95)
+            self.view.scene().addItem(self.band)
+        pen = QPen(QColor(255, 255, 255, 200), 2 * self._radius())
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        self.band.setPen(pen)
+        path = QPainterPath(QPointF(*self.trail[0]))
+        for p in self.trail[1:] or self.trail[:1]:
+            path.lineTo(p[0] + 0.01, p[1])
+        self.band.setPath(path)
+
     def press(self, pos, mods) -> None:
-        self.hit, self.last = [], None
+        self.hit, self.last, self.trail = [], None, []
         self._touch(pos)
 
     def move(self, pos, mods) -> None:
@@ -257,6 +287,9 @@ class EraseTool(Tool):
     def release(self, pos, mods) -> None:
         if self.last is None:
             return
+        if self.view.eraser_partial:
+            self._release_partial()
+            return
         hit, self.hit, self.last = self.hit, [], None
         ink = self.view.ink
         if not hit or ink is None:
@@ -264,10 +297,26 @@ class EraseTool(Tool):
         refs = [it.ref for it in hit]
         self.view.commit(edits.remove_strokes(ink, refs), f"Erase {len(refs)} stroke{'s' * (len(refs) > 1)}")
 
+    def _release_partial(self) -> None:
+        trail, r = np.array(self.trail, np.float32), self._radius()
+        self.cancel()
+        ink = self.view.ink
+        if ink is None or not len(trail):
+            return
+        x0, y0 = trail.min(axis=0) - r
+        x1, y1 = trail.max(axis=0) + r
+        refs = [it.ref for it in self.view.scene().items(QRectF(x0, y0, x1 - x0, y1 - y0))
+                if isinstance(it, StrokeItem) and it.isVisible()]
+        new = edits.erase_near(ink, refs, trail, r)
+        if new != ink:
+            self.view.commit(new, "Erase")
+
     def cancel(self) -> None:
         for it in self.hit:
             it.setVisible(True)
-        self.hit, self.last = [], None
+        if self.band is not None:
+            self.view.scene().removeItem(self.band)
+        self.hit, self.last, self.trail, self.band = [], None, [], None
 
 
 class PenTool(Tool):
@@ -287,13 +336,24 @@ class PenTool(Tool):
         self.points = [(pos.x(), pos.y(), 0.0)]
         self.pressures = [self.view.tablet_pressure] if self.view.tablet_pressure is not None else []
         self.item = QGraphicsPathItem()
-        pen = QPen(QColor(self.view.pen_color), self.view.pen_width)
+        pen = QPen(self._preview_color(), self._width())
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         self.item.setPen(pen)
         self.item.setZValue(90)
         self.view.scene().addItem(self.item)
         self._redraw()
+
+    undo_text = "Draw stroke"
+
+    def _color(self) -> str:
+        return self.view.pen_color
+
+    def _preview_color(self) -> QColor:
+        return QColor(self._color())
+
+    def _width(self) -> float:
+        return self.view.pen_width
 
     def _redraw(self) -> None:
         path = QPainterPath(QPointF(self.points[0][0], self.points[0][1]))
@@ -323,17 +383,37 @@ class PenTool(Tool):
         ink = self.view.ensure_ink()
         if ink is None:
             return
-        width = self.view.pen_width
+        width = self._width()
         if self.pressures:
             width = max(0.5, width * 2 * float(np.mean(self.pressures)))
-        stroke = edits.user_stroke(pts, self.view.pen_color, width, measured=True)
+        stroke = edits.user_stroke(pts, self._color(), width, measured=True)
         new = edits.add_drawing(ink, stroke)
-        self.view.commit(new, "Draw stroke")
+        self.view.commit(new, self.undo_text)
 
     def cancel(self) -> None:
         if self.item is not None:
             self.view.scene().removeItem(self.item)
         self.item, self.points, self.pressures = None, [], []
+
+
+class HighlighterTool(PenTool):
+    """A wide, light stroke. The ink model has no opacity, so a highlight is a light colour drawn under
+    the ink on the canvas (canvas.is_highlight); exporters paint it in stroke order, over earlier ink."""
+
+    name, label, shortcut = "highlight", "Highlighter", "H"
+    hint = "Drag over words to highlight them."
+    undo_text = "Highlight"
+
+    def _color(self) -> str:
+        return self.view.highlight_color
+
+    def _preview_color(self) -> QColor:
+        c = QColor(self._color())
+        c.setAlpha(150)
+        return c
+
+    def _width(self) -> float:
+        return self.view.highlight_width
 
 
 class SplitTool(Tool):
@@ -356,4 +436,4 @@ class SplitTool(Tool):
                          select=[ref, edits.StrokeRef(ref.word, ref.index + 1)])
 
 
-TOOLS = (SelectTool, LassoTool, MoveTool, EraseTool, PenTool, SplitTool)
+TOOLS = (SelectTool, LassoTool, MoveTool, EraseTool, PenTool, HighlighterTool, SplitTool)

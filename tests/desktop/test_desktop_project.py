@@ -53,7 +53,7 @@ def test_save_and_load_project_roundtrip(win, tmp_path):
     loaded = win.doc.pages[1]
     assert loaded.ink == ink
     assert [w.text for w in loaded.ink.words] == ["alpha", "beta", "gamma"]
-    assert np.array_equal(loaded.image, img)
+    assert np.abs(loaded.image.astype(int) - img).mean() < 2  # stored as JPEG: a photo, not a drawing
     assert win.doc.pages[0].photo_image is not None and win.doc.pages[0].ink is None
     assert not win.title_shows_unsaved()
 
@@ -92,22 +92,40 @@ def test_export_each_format(win, qtbot, tmp_path, fmt):
         assert b"<svg" in data
 
 
-def test_export_dialog_choice(win, qtbot, tmp_path):
+def test_export_dialog_writes_several_formats_and_remembers_them(win, qtbot, tmp_path):
+    pytest.importorskip("inference.document.formats", reason="exporters (inference.document.formats) not in this checkout")
     _add_converted(win, tmp_path)
     win.settings.set("export_dir", str(tmp_path / "exp"))
-    seen = {}
+    seen = []
 
-    def drive():
+    def drive(pick):
         dlg = win._export_dialog
-        seen["formats"] = [dlg.format.itemData(i) for i in range(dlg.format.count())]
-        dlg.format.setCurrentIndex(dlg.format.findData("inkml"))
+        seen.append(dlg.chosen_formats())
+        if pick is not None:
+            for key, cb in dlg.formats.items():
+                cb.setChecked(key in pick)
         dlg.accept()
 
-    QTimer.singleShot(50, drive)
+    QTimer.singleShot(50, lambda: drive({"inkml", "png"}))
     with qtbot.waitSignal(win.exportFinished, timeout=30000) as sig:
         win.export_dialog()
-    assert seen["formats"] == ["svg", "inkml", "xopp", "png"]
-    assert sig.args[0] == "done" and sig.args[1][0] == tmp_path / "exp" / "notes.inkml"
+    assert seen == [["svg"]]  # the first export offers SVG
+    assert sig.args[0] == "done"
+    assert sorted(p.name for p in sig.args[1]) == ["notes.inkml", "notes.png"]
+    assert all(p.parent == tmp_path / "exp" and p.stat().st_size > 100 for p in sig.args[1])
+    QTimer.singleShot(50, lambda: drive(None))
+    with qtbot.waitSignal(win.exportFinished, timeout=30000):
+        win.export_dialog()
+    assert seen[1] == ["inkml", "png"]  # the next trip starts from the last choice
+
+
+def test_export_dialog_needs_a_format(win):
+    from desktop.export_dialog import ExportDialog
+
+    dlg = ExportDialog(".", True, 1, win, formats=["xopp"])
+    assert dlg.ok.isEnabled()
+    dlg.formats["xopp"].setChecked(False)
+    assert not dlg.ok.isEnabled()
 
 
 _CHILD = r"""

@@ -28,7 +28,7 @@ def test_words_listed_least_confident_first(win):
     panel = _open(win)
     assert review_order(win.view.ink.words) == [1, 2, 0]
     assert panel.list.count() == 3 and "beta" in panel.list.item(0).text()
-    assert panel.summary.text().startswith("3 words · 0 flagged · 0 checked")
+    assert panel.summary.text().startswith("3 words · 0 ink to check · 1 text to check · 0 checked")
 
 
 def test_click_zooms_and_selects_then_accept_moves_on(win):
@@ -92,7 +92,8 @@ def test_words_to_review_are_outlined_until_accepted(win):
     from dataclasses import replace
 
     ink = make_ink()
-    ink = replace(ink, words=(replace(ink.words[0], needs_review=True),) + ink.words[1:])
+    ink = replace(ink, words=(replace(ink.words[0], needs_review=True), replace(ink.words[1], confidence=0.9),
+                              ink.words[2]))
     panel = _open(win, ink)
     assert len(win.view._review_marks) == 1 and win.view._review_marks[0].isVisible()
     win.a_marks.setChecked(False)
