@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -260,9 +260,10 @@ def _model_useless(stats: Counter, min_words: int = 48, min_rate: float = 0.1) -
     return stats["model tried"] >= min_words and _model_used(stats) < min_rate * stats["model tried"]
 
 
-def _decode_chunk(derenderer: dr.Derenderer, chunk: Sequence[_WordJob], crops: list, masks: list,
-                  config: PipelineConfig, cancel: CancelToken | None, stats: Counter,
-                  progress) -> Generator[Progress, None, dict[int, dr.WordInk]]:
+def _decode_chunk(derenderer: dr.Derenderer, chunk: Sequence[_WordJob], crops: Sequence[dr.WordCrop | None],
+                  masks: Sequence[tuple[np.ndarray, float, str] | None], config: PipelineConfig,
+                  cancel: CancelToken | None, stats: Counter,
+                  progress: Callable[[str], Progress]) -> Generator[Progress, None, dict[int, dr.WordInk]]:
     """The model's ink for each word of a chunk (by index). Words wider than the canvas are decoded in
     pieces (:func:`inference.model.derender.split_wide`, vanilla mode: the text is not split) and joined."""
     spec = derenderer.spec
