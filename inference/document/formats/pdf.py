@@ -58,9 +58,8 @@ def page_size_pt(page: Page) -> tuple[float, float, float]:
     size = page.meta.get(META_SIZE) if isinstance(page.meta, dict) else None
     if size is not None:
         w_pt, h_pt = float(size[0]), float(size[1])
-        if w_pt > 0 and h_pt > 0:
-            s = min(w_pt / page.width, h_pt / page.height)
-            return s, page.width * s, page.height * s
+        if w_pt > 0 and h_pt > 0:  # exactly the source's size (rendering rounded it to whole pixels)
+            return min(w_pt / page.width, h_pt / page.height), w_pt, h_pt
     short, long_ = A4_PT
     box = (short, long_) if page.height >= page.width else (long_, short)
     s = min(box[0] / page.width, box[1] / page.height)
@@ -125,7 +124,8 @@ def _word_text(c, quad: Quad, text: str, to_pt) -> None:
     t.setFont(TEXT_FONT, size)
     t.setTextTransform(ux, uy, -uy, ux, ox, oy)
     t.setHorizScale(100.0 * length / natural)
-    t.textOut(text)
+    # a space after every word (beyond its box): words whose boxes touch still come out as two words
+    t.textOut(text + " ")
     c.drawText(t)
 
 
