@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint bench bench-segment bench-tracer bench-derender bench-gui bench-model screenshots \
+.PHONY: run test lint bench bench-segment bench-tracer bench-derender bench-gui bench-model bench-batch screenshots \
 	eval-trajectories eval-real train sample bundle smoke packages clean
 
 $(VENV)/.runtime: pyproject.toml
@@ -50,6 +50,9 @@ bench-derender: $(VENV)/.train
 
 bench-gui: $(VENV)/.dev
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.bench_gui
+
+bench-batch: $(VENV)/.dev
+	$(PY) -m benchmarks.bench_batch --pages 20
 
 bench-model: $(VENV)/.train
 	$(PY) -m training.bench

@@ -1,11 +1,14 @@
 """``inklift``: the command line.
 
-    inklift convert INPUT... -o OUTDIR [--format inkml,svg,xopp] [--layout auto|page|line|word] [--json]
+    inklift convert INPUT... -o OUTDIR [--format inkml,svg,xopp,png,pdf] [--layout auto|page|line|word]
+                    [--workers N | --scheduler tcp://HOST:PORT] [--resume] [--json]
     inklift --version
 
-Inputs are photos (run through the engine, ``inference.pipeline.run_page``), InkML files or SVGs that
-InkLift wrote (format conversion). Outputs are ``OUTDIR/<input stem>.<format>``. ``--json`` prints one JSON object per input on
-stdout; otherwise progress goes to stderr. Exit codes (a contract other tools rely on): 0 every input
+Inputs are photos and PDFs (every page run through the engine, ``inference.pipeline.run_page``), folders of
+them, InkML files or SVGs that InkLift wrote (format conversion). Outputs are ``OUTDIR/<input stem>.<format>``
+(see :mod:`inference.batch` for folders and multi-page PDFs). Pages convert on all cores, or on a Dask
+cluster. ``--json`` prints one JSON object per input on stdout; otherwise a progress bar and a summary go to
+stderr. Exit codes (a contract other tools rely on): 0 every input
 converted, 2 usage error, 3 some input could not be read or converted (the others still were). Errors are
 one clear line each on stderr, never a traceback.
 """
@@ -19,20 +22,14 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from . import __version__
-from .document.ink import Page
-from .errors import InkLiftError, InputError
+from .errors import InkLiftError
 from .jobs import CancelToken, Progress
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT = 0, 2, 3
-FORMATS = ("inkml", "svg", "xopp", "png")
+FORMATS = ("inkml", "svg", "xopp", "png", "pdf")
 DEFAULT_FORMATS = ("inkml", "svg", "xopp")
 LAYOUTS = ("auto", "page", "line", "word")
-INK_SUFFIXES = {".inkml", ".xml"}
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".jp2", ".pbm", ".pgm",
-                  ".ppm", ".heic", ".heif"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,25 +55,36 @@ def _formats(value: str) -> list[str]:
     return out
 
 
-def _threads(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--threads needs a whole number, got {value!r}") from None
-    if not 1 <= n <= 256:
-        raise argparse.ArgumentTypeError("--threads must be between 1 and 256")
-    return n
+def _count(option: str) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} needs a whole number, got {value!r}") from None
+        if not 1 <= n <= 256:
+            raise argparse.ArgumentTypeError(f"{option} must be between 1 and 256")
+        return n
+
+    return parse
+
+
+def _scheduler(value: str) -> str:
+    if "://" not in value:
+        raise argparse.ArgumentTypeError(f"--scheduler needs an address like tcp://HOST:PORT, got {value!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="inklift", description="Turn photos of handwriting into editable digital ink.")
     p.add_argument("--version", action="version", version=f"inklift {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    c = sub.add_parser("convert", help="convert photos or InkML files to InkML, SVG, Xournal++ or PNG",
-                       description="Convert photos (through the engine) or InkML files. Outputs are named "
-                                   "after each input: OUTDIR/<stem>.<format>.")
+    c = sub.add_parser("convert", help="convert photos, PDFs or InkML files to InkML, SVG, Xournal++, PNG or PDF",
+                       description="Convert photos and PDFs (through the engine), folders of them, or InkML "
+                                   "files. Outputs are named after each input: OUTDIR/<stem>.<format>; a PDF "
+                                   "of several pages gives <stem>-p<N>.<format> per page and one <stem>.pdf.")
     c.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="photo (jpg, png, ...), .inkml file, or an .svg that InkLift wrote")
+                   help="photo (jpg, png, ...), PDF, folder (walked for photos, PDFs and .inkml), .inkml file, "
+                        "or an .svg that InkLift wrote")
     c.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR", type=Path,
                    help="folder for the outputs (created if missing)")
     c.add_argument("--format", type=_formats, default=list(DEFAULT_FORMATS), metavar="FMT[,FMT...]",
@@ -86,97 +94,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the photo shows: a page, one line, one word, or auto-detect (default)")
     c.add_argument("--json", action="store_true", help="one JSON summary line per input on stdout")
     c.add_argument("--debug-dir", type=Path, metavar="DIR", help="write intermediate images here")
-    c.add_argument("--threads", type=_threads, metavar="N", help="CPU threads for the models")
+    c.add_argument("--threads", type=_count("--threads"), metavar="N",
+                   help="CPU threads for the models (per worker)")
+    c.add_argument("--workers", type=_count("--workers"), metavar="N",
+                   help="pages converted at once, one process each (default: all cores)")
+    c.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS",
+                   help="send pages to the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT); "
+                        "its workers need InkLift installed, not these files")
+    c.add_argument("--resume", action="store_true",
+                   help="skip inputs whose outputs already exist (go on with an interrupted batch)")
+    c.add_argument("--no-model", action="store_true",
+                   help="geometric tracer only, no derender model (faster)")
     c.add_argument("--photo", action="store_true",
                    help="put the photo under the ink in svg, xopp and png outputs")
     return p
 
 
-def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in INK_SUFFIXES:
-        return "inkml"
-    if suffix == ".svg":
-        return "svg"
-    if suffix in IMAGE_SUFFIXES:
-        return "image"
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(512).lstrip()
-    except OSError:
-        return "image"  # let the reader give the proper error
-    return "inkml" if head.startswith((b"<", b"\xef\xbb\xbf<")) else "image"
-
-
-def _run_image(path: Path, args, on_progress: Callable[[Progress], None],
-               cancel: CancelToken) -> tuple[Page, np.ndarray | None, list[str]]:
-    try:
-        from . import pipeline  # lazy: the engine pulls in the models
-    except ImportError as exc:
-        missing = getattr(exc, "name", "") or ""
-        if missing in ("inference.pipeline", "pipeline"):
-            raise InputError(f"{path}: photos need the InkLift engine (inference.pipeline), which is not "
-                             "part of this build; InkML inputs still convert") from None
-        raise InputError(f"{path}: the InkLift engine cannot start (missing module {missing or exc})") \
-            from None
-    options = {"layout": args.layout, "debug_dir": args.debug_dir}
-    if args.threads is not None:  # otherwise the engine's own default
-        options["threads"] = args.threads
-    config = pipeline.PipelineConfig(**options)
-    job = pipeline.run_page(path, config, cancel)
-    while True:
-        cancel.raise_if_cancelled()
-        try:
-            on_progress(next(job))
-        except StopIteration as stop:
-            result = stop.value
-            break
-    return result.page, getattr(result, "image", None), [str(w) for w in getattr(result, "warnings", ())]
-
-
-def _convert_one(path: Path, args, on_progress: Callable[[Progress], None],
-                 cancel: CancelToken) -> dict:
-    from .document.formats import EXPORTERS, export_page, read_inkml, read_svg
-
-    t0 = time.perf_counter()
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a file")
-    targets = [(fmt, args.output_dir / f"{path.stem}{EXPORTERS[fmt].suffix}") for fmt in args.format]
-    for fmt, out in targets:  # checked before any work: a refused input writes nothing
-        if out.resolve() == path.resolve():
-            raise InputError(f"{path}: writing {fmt} would overwrite the input; choose another -o")
-    kind = _kind(path)
-    if kind in ("inkml", "svg"):
-        on_progress(Progress("read", 0, 1, f"reading {kind}"))
-        page, image, warnings = (read_inkml if kind == "inkml" else read_svg)(path), None, []
-        on_progress(Progress("read", 1, 1, "read"))
-    else:
-        page, image, warnings = _run_image(path, args, on_progress, cancel)
-    outputs: list[str] = []
-    try:
-        args.output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{args.output_dir}: cannot create the output folder ({exc.strerror or exc})") \
-            from None
-    for i, (fmt, out) in enumerate(targets):
-        on_progress(Progress("write", i, len(args.format), out.name))
-        export_page(page, out, fmt, image=image if args.photo else None)
-        outputs.append(str(out))
-    on_progress(Progress("write", len(args.format), len(args.format), "done"))
-    return {
-        "input": str(path),
-        "status": "ok",
-        "kind": kind,
-        "outputs": outputs,
-        "words": len(page.words),
-        "strokes": len(page.all_strokes()),
-        "needs_review": sum(1 for w in page.words if w.needs_review),
-        "text": page.text,
-        "warnings": warnings,
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
+def _doc_summary(doc) -> dict:
+    results = [doc.results[k] for k in sorted(doc.results)]
+    status = "error" if doc.error else "skipped" if doc.skipped and not results else "ok"
+    out = {"input": doc.input, "status": status}
+    if doc.error:
+        out["error"] = doc.error
+    out.update({
+        "kind": doc.kind,
+        "pages": doc.pages,
+        "outputs": list(doc.written),
+        "words": sum(r.words for r in results),
+        "strokes": sum(r.strokes for r in results),
+        "needs_review": sum(r.needs_review for r in results),
+        "text": "\n".join(r.text for r in results if r.text),
+        "warnings": [w for r in results for w in r.warnings],
+        "seconds": round(sum(r.seconds for r in results), 3),
+    })
+    return out
 
 
 def _progress_printer(name: str, index: int, total: int) -> Callable[[Progress], None]:
@@ -196,41 +147,80 @@ def _progress_printer(name: str, index: int, total: int) -> Callable[[Progress],
 
 
 def _convert(args) -> int:
+    from tqdm import tqdm
+
+    from .batch import Options, default_workers, plan, run_batch
+
     cancel = CancelToken()
-    failed = 0
-    n = len(args.inputs)
-    stems: dict[str, Path] = {}
-    for i, raw in enumerate(args.inputs, 1):
-        path = Path(raw)
-        show = (lambda p: None) if args.json else _progress_printer(path.name, i, n)
-        t0 = time.perf_counter()
-        try:
-            if path.stem in stems:  # outputs are named after the stem: never overwrite an earlier input's
-                raise InputError(f"{path}: has the same name as {stems[path.stem]}, so its outputs would "
-                                 "overwrite those; convert it into another folder")
-            stems[path.stem] = path
-            summary = _convert_one(path, args, show, cancel)
-        except KeyboardInterrupt:
-            cancel.cancel()
-            print(f"inklift: {path}: cancelled", file=sys.stderr)
-            return 130
-        except InkLiftError as exc:
-            failed += 1
-            summary = {"input": str(path), "status": "error", "error": str(exc), "outputs": [],
-                       "seconds": round(time.perf_counter() - t0, 3)}
-            print(f"inklift: {exc}", file=sys.stderr)
-        except Exception as exc:  # noqa: BLE001 - a bug: still one line, and the other inputs go on
-            failed += 1
-            first = str(exc).splitlines()[0][:200] if str(exc) else ""
-            msg = f"{path}: internal error ({exc.__class__.__name__}: {first})"
-            summary = {"input": str(path), "status": "error", "error": msg, "outputs": [],
-                       "seconds": round(time.perf_counter() - t0, 3)}
-            print(f"inklift: {msg}", file=sys.stderr)
+    try:
+        docs = plan(args.inputs, args.output_dir, args.format, resume=args.resume)
+    except KeyboardInterrupt:
+        return 130
+    options = Options(tuple(args.format), args.layout, args.photo, args.threads, not args.no_model,
+                      str(args.debug_dir) if args.debug_dir is not None else None)
+    n_units = sum(len(d.units) for d in docs)
+    bar = tqdm(total=n_units, unit="page", file=sys.stderr, disable=True if args.json else None,
+               dynamic_ncols=True, leave=False)
+
+    def say(msg: str) -> None:
+        if bar.disable:
+            print(msg, file=sys.stderr, flush=True)
+        else:
+            bar.write(msg, file=sys.stderr)
+
+    printers: dict = {}
+
+    def on_progress(unit, p: Progress) -> None:
+        if args.json:
+            return
+        if not bar.disable:
+            bar.set_postfix_str(f"{Path(unit.input).name}: {p.stage}", refresh=False)
+            return
+        key = (unit.doc, unit.page)
+        if key not in printers:
+            name = Path(unit.input).name + (f" page {unit.page + 1}" if unit.page is not None else "")
+            printers[key] = _progress_printer(name, unit.doc + 1, len(docs))
+        printers[key](p)
+
+    def on_document(doc) -> None:
+        summary = _doc_summary(doc)
+        if doc.error:
+            say(f"inklift: {doc.error}")
         if args.json:
             print(json.dumps(summary, ensure_ascii=False), flush=True)
+        elif summary["status"] == "skipped":
+            say(f"{doc.input}: already converted, skipped (--resume)")
         elif summary["status"] == "ok":
-            print(f"{path}: {summary['words']} words, {summary['strokes']} strokes -> "
-                  f"{', '.join(summary['outputs'])}", file=sys.stderr)
+            say(f"{doc.input}: {summary['words']} words, {summary['strokes']} strokes -> "
+                f"{', '.join(summary['outputs'])}")
+
+    workers = args.workers or default_workers()
+    try:
+        report = run_batch(docs, args.output_dir, options, workers=workers, scheduler=args.scheduler,
+                           on_progress=on_progress, on_unit=lambda r: bar.update(1), on_document=on_document,
+                           cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.cancel()
+        bar.close()
+        print("inklift: cancelled; the outputs written so far are kept (--resume goes on from there)",
+              file=sys.stderr)
+        return 130
+    except InkLiftError as exc:  # the cluster could not be reached
+        bar.close()
+        print(f"inklift: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    bar.close()
+    failed = report.failed
+    if not args.json and (len(docs) > 1 or failed):
+        pages = report.pages_converted
+        rate = f", {pages / report.seconds:.2f} pages/s" if report.seconds > 0 and pages else ""
+        skipped = sum(1 for d in docs if d.skipped and not d.results)
+        print(f"inklift: {pages} pages from {len(docs) - len(failed) - skipped} of {len(docs)} inputs converted "
+              f"in {report.seconds:.1f} s ({report.where}{rate})"
+              + (f"; {skipped} already converted" if skipped else "")
+              + (f"; {len(failed)} failed:" if failed else ""), file=sys.stderr)
+        for d in failed:
+            print(f"  {d.error}", file=sys.stderr)
     return EXIT_INPUT if failed else EXIT_OK
 
 

@@ -41,7 +41,7 @@ def test_unknown_format_is_a_clear_error(tmp_path):
     with pytest.raises(FormatError, match="unknown export format"):
         export_page(_page(), tmp_path / "x.docx")
     with pytest.raises(FormatError, match="unknown export format"):
-        export_page(_page(), tmp_path / "x.svg", fmt="pdf")
+        export_page(_page(), tmp_path / "x.svg", fmt="docx")
     with pytest.raises(FormatError, match="cannot import"):
         import_page(tmp_path / "x.xopp")
 

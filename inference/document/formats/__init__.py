@@ -1,5 +1,5 @@
-"""File formats for the one ink model: InkML (read/write), SVG (write, re-import ours), Xournal++ .xopp
-and PNG (write). ``export_page`` is the one entry point the CLI and the GUI use; every writer is atomic
+"""File formats for the one ink model: InkML (read/write), SVG (write, re-import ours), Xournal++ .xopp,
+PNG and PDF (write). ``export_page`` is the one entry point the CLI and the GUI use; every writer is atomic
 (temp file + ``os.replace``), so a failed export never leaves half a file behind."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ...errors import FormatError
 from ..ink import Page
 from ._io import atomic_write
 from .inkml import inkml_bytes, read_inkml, write_inkml
+from .pdf import pdf_bytes, pdf_document_bytes, write_pdf
 from .png import png_bytes, write_png
 from .svg import read_svg, svg_bytes, write_svg
 from .xopp import write_xopp, xopp_bytes
@@ -37,6 +38,7 @@ EXPORTERS: dict[str, Exporter] = {
     "svg": Exporter("svg", ".svg", "SVG paths (searchable text, optional photo layer)", _svg),
     "xopp": Exporter("xopp", ".xopp", "Xournal++ document", lambda p, img: xopp_bytes(p, img)),
     "png": Exporter("png", ".png", "PNG image of the ink", png_bytes),
+    "pdf": Exporter("pdf", ".pdf", "PDF: vector ink with searchable text (optional photo layer)", pdf_bytes),
 }
 
 FORMATS: tuple[str, ...] = tuple(EXPORTERS)  # names for menus and --format, in display order
@@ -86,11 +88,14 @@ __all__ = [
     "format_for_path",
     "import_page",
     "inkml_bytes",
+    "pdf_bytes",
+    "pdf_document_bytes",
     "png_bytes",
     "read_inkml",
     "read_svg",
     "svg_bytes",
     "write_inkml",
+    "write_pdf",
     "write_png",
     "write_svg",
     "write_xopp",
