@@ -330,7 +330,6 @@ class InkView(QGraphicsView):
             self.tool.cancel()
         self.clear_selection()  # a selection lives on one page
         self.page_id = page_id
-        self.selectionChanged.emit()
         if announce and page_id:
             self.pageInView.emit(page_id)
 

@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, rdock)
         self.review_dock = rdock
         rdock.hide()
+        rdock.visibilityChanged.connect(self._refresh_review)
 
         self.progress = ProgressWidget([self.convert_jobs, self.io_jobs, self.review.jobs])
         # our own message line in the bar's layout: it never runs under the progress label, shortens to
@@ -556,13 +557,19 @@ class MainWindow(QMainWindow):
         """Scrolling (or drawing on another page) changed the current page: the list and panels follow,
         without scrolling the view back."""
         self.pages.follow(page_id)
-        self.review.refresh()
+        self._refresh_review()
         self._update_actions()
+
+    def _refresh_review(self, *_args) -> None:
+        """The review list is rebuilt only while it shows (a few hundred rows cost tens of ms per page
+        scrolled past); showing the panel rebuilds it."""
+        if self.review_dock.isVisible():
+            self.review.refresh()
 
     def _show_page(self, page_id: str) -> None:
         self.view.set_page(page_id or None)
         self.search.refresh_highlights(zoom=True)
-        self.review.refresh()
+        self._refresh_review()
         self._update_actions()
 
     def set_tool(self, name: str) -> None:
