@@ -335,8 +335,6 @@ class InkView(QGraphicsView):
 
     def set_page(self, page_id: str | None) -> None:
         """Make ``page_id`` the current page and scroll to it (fitted if the view follows the window)."""
-        if self.tool is not None:
-            self.tool.cancel()
         self._make_current(page_id, announce=False)
         item = self.current_item
         if item is None:
@@ -346,7 +344,7 @@ class InkView(QGraphicsView):
             self.fit()
         else:
             with self._self_scroll():
-                vis = self.mapToScene(self.viewport().rect()).boundingRect()
+                vis = self._visible_rect()  # the page's top at the window's top, at the zoom chosen
                 self.centerOn(vis.center().x(), item.y() - PAGE_GAP / 2 + vis.height() / 2)
         self._realize_timer.start(0)
 
@@ -729,12 +727,16 @@ class InkView(QGraphicsView):
 
     def resizeEvent(self, e) -> None:
         super().resizeEvent(e)
-        if self.fitting and self.current_item is not None:
-            # a window snapped to half the screen still shows the whole page, about the same place
-            centre = self._visible_rect().center()
+        item = self.current_item
+        if self.fitting and item is not None:
+            # a window snapped to half the screen still shows the whole page; scrolled part-way to the
+            # next page, it stays at that place
+            vis = self._visible_rect()
+            whole = vis.contains(item.sceneBoundingRect())
             self.fit()
-            with self._self_scroll():
-                self.centerOn(centre)
+            if not whole:
+                with self._self_scroll():
+                    self.centerOn(vis.center())
         self._realize_timer.start(0)
 
     def zoom_to_rect(self, rect: QRectF, highlight: bool = True, max_zoom: float = 2.0) -> None:
