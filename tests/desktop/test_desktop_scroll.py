@@ -165,3 +165,23 @@ def test_queued_and_converting_pages_say_so_on_the_page(win):
     second.status = ""
     win.doc.set_page_content(second.id, second.image, second.ink)  # a finished conversion
     assert not badge.isVisible()
+
+
+def test_lasso_and_move_on_page_two_are_one_step_on_page_two(win):
+    first, second, _third = _notebook(win)
+    win.view.set_zoom(1.0)
+    win.view.centerOn(200, _scene_rect(win, second).top() + 60)
+    ink1, ink2 = first.ink, second.ink
+    win.set_tool("lasso")
+    # a loop round page two's first word (x 18..60, y 20..60); page one has the same word at the same place
+    loop = [(10, 12), (70, 12), (70, 70), (10, 70), (10, 13)]
+    drag(win.view, [_on_page(win, second, *p) for p in loop])
+    assert win.view.page_id == second.id and len(win.view.selected) == 3
+    win.set_tool("move")
+    x, y = (float(v) for v in ink2.words[0].strokes[0].xy[5])
+    drag(win.view, [_on_page(win, second, x, y), _on_page(win, second, x + 30, y + 10)])
+    assert win.doc.undo_stack.count() == 1 and first.ink is ink1
+    moved = second.ink.words[0].strokes[0].xy
+    assert np.allclose(moved[:, :2], ink2.words[0].strokes[0].xy[:, :2] + [30, 10], atol=1.5)
+    win.doc.undo_stack.undo()
+    assert second.ink is ink2
