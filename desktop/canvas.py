@@ -382,7 +382,10 @@ class InkView(QGraphicsView):
             item.badge.show_status(page.status)
 
     def _layout(self) -> None:
-        """Stack the pages top to bottom in document order, a gap between them."""
+        """Stack the pages top to bottom in document order, a gap between them. The current page stays where
+        it is on screen when a page above it changes size (a conversion straightens and crops its photo)."""
+        cur = self.current_item
+        cur_y = cur.y() if cur is not None else 0.0
         y, wmax, hmax = 0.0, 1, 1
         for p in self.doc.pages:
             item = self.page_items.get(p.id)
@@ -400,6 +403,10 @@ class InkView(QGraphicsView):
             return
         m = 0.05 * max(wmax, hmax)
         self.setSceneRect(QRectF(-m, -m, wmax + 2 * m, y - PAGE_GAP + 2 * m))
+        if cur is not None and cur.y() != cur_y:
+            with self._self_scroll():
+                bar = self.verticalScrollBar()
+                bar.setValue(bar.value() + round((cur.y() - cur_y) * self.zoom()))
 
     def _ordered_items(self) -> list[PageItem]:
         return [self.page_items[p.id] for p in self.doc.pages if p.id in self.page_items]

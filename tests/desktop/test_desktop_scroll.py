@@ -185,3 +185,14 @@ def test_lasso_and_move_on_page_two_are_one_step_on_page_two(win):
     assert np.allclose(moved[:, :2], ink2.words[0].strokes[0].xy[:, :2] + [30, 10], atol=1.5)
     win.doc.undo_stack.undo()
     assert second.ink is ink2
+
+
+def test_a_page_above_growing_leaves_the_page_in_view_where_it_is(win):
+    first, _second, third = _notebook(win)
+    win.pages.select_page(third.id)
+    where = win.view.mapFromScene(_scene_rect(win, third).topLeft())
+    taller = np.full((600, 400, 3), 250, np.uint8)  # a conversion straightened page one to a taller page
+    win.doc.set_page_content(first.id, taller, first.ink)
+    assert _scene_rect(win, first).height() == 600
+    moved = win.view.mapFromScene(_scene_rect(win, third).topLeft())
+    assert abs(moved.y() - where.y()) <= 1 and win.view.page_id == third.id
