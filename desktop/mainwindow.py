@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
 
         self.pages = PageList(self.doc)
         self.pages.pageSelected.connect(self._show_page)
+        self.view.pageInView.connect(self._page_in_view)
         self.pages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.pages.customContextMenuRequested.connect(self._page_menu)
         dock = QDockWidget("Pages", self)
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, rdock)
         self.review_dock = rdock
         rdock.hide()
+        rdock.visibilityChanged.connect(self._refresh_review)
 
         self.progress = ProgressWidget([self.convert_jobs, self.io_jobs, self.review.jobs])
         # our own message line in the bar's layout: it never runs under the progress label, shortens to
@@ -546,10 +548,28 @@ class MainWindow(QMainWindow):
             self.pages.set_compact(compact)
         self._place_overlays()
 
+    def _status_changed(self, page_id: str) -> None:
+        """A page's conversion state changed: its entry in the list and the page itself say so."""
+        self.pages.refresh(page_id, icon=False)
+        self.view.show_status(page_id)
+
+    def _page_in_view(self, page_id: str) -> None:
+        """Scrolling (or drawing on another page) changed the current page: the list and panels follow,
+        without scrolling the view back."""
+        self.pages.follow(page_id)
+        self._refresh_review()
+        self._update_actions()
+
+    def _refresh_review(self, *_args) -> None:
+        """The review list is rebuilt only while it shows (a few hundred rows cost tens of ms per page
+        scrolled past); showing the panel rebuilds it."""
+        if self.review_dock.isVisible():
+            self.review.refresh()
+
     def _show_page(self, page_id: str) -> None:
         self.view.set_page(page_id or None)
         self.search.refresh_highlights(zoom=True)
-        self.review.refresh()
+        self._refresh_review()
         self._update_actions()
 
     def set_tool(self, name: str) -> None:
@@ -791,7 +811,7 @@ class MainWindow(QMainWindow):
             self.convert_jobs.start(pid, factory, lambda res, pid=pid: self._apply_result(pid, res),
                                     label=f"Converting {page.name}",
                                     on_error=lambda msg, pid=pid: self._conversion_failed(pid, msg))
-            self.pages.refresh(pid, icon=False)
+            self._status_changed(pid)
         return True
 
     def _apply_result(self, page_id: str, result) -> None:
@@ -831,13 +851,13 @@ class MainWindow(QMainWindow):
         page = self.doc.page(page_id)
         if page is not None:
             page.status = "converting…"
-            self.pages.refresh(page_id, icon=False)
+            self._status_changed(page_id)
 
     def _conversion_failed(self, page_id: str, message: str) -> None:
         page = self.doc.page(page_id)
         if page is not None:
             page.status = "conversion failed"
-            self.pages.refresh(page_id, icon=False)
+            self._status_changed(page_id)
         name = page.name if page else "the page"
         self.show_error(f"Could not convert {name}:\n\n{message}", "Conversion failed")
 
@@ -845,7 +865,7 @@ class MainWindow(QMainWindow):
         page = self.doc.page(page_id)
         if page is not None and outcome in ("cancelled", "dropped") and page_id not in self.convert_jobs.current:
             page.status = ""
-            self.pages.refresh(page_id, icon=False)
+            self._status_changed(page_id)
             if outcome == "cancelled":
                 self.note(f"Conversion of {page.name} cancelled", 4000)
         self.conversionFinished.emit(page_id, outcome)

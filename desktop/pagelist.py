@@ -155,6 +155,14 @@ class PageList(QListWidget):
         if i >= 0:
             self.setCurrentRow(i)
 
+    def follow(self, page_id: str) -> None:
+        """Mark the page the canvas scrolled to, without asking the canvas to show it again."""
+        self.blockSignals(True)
+        self.select_page(page_id)
+        self.blockSignals(False)
+        if self.currentItem() is not None:
+            self.scrollToItem(self.currentItem())
+
     def current_page_id(self) -> str | None:
         it = self.currentItem()
         return it.data(Qt.ItemDataRole.UserRole) if it is not None else None

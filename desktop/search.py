@@ -1,5 +1,5 @@
-"""Find (Ctrl+F): every word's recognised text is searchable across the notebook's pages. Hits on the
-page in view are highlighted; Enter / F3 go to the next hit (switching pages), Shift+Enter / Shift+F3 back."""
+"""Find (Ctrl+F): every word's recognised text is searchable across the notebook's pages. Hits on
+every page are highlighted; Enter / F3 go to the next hit (scrolling to its page), Shift+Enter / Shift+F3 back."""
 
 from __future__ import annotations
 
@@ -131,13 +131,13 @@ class SearchBar(QToolBar):
         self.refresh_highlights(zoom=move)
 
     def refresh_highlights(self, zoom: bool = False) -> None:
-        """Highlight the hits on the page in view (the window calls this after a page switch)."""
+        """Mark the hits on every page; ``zoom`` shows the current hit when it is on the page in view (the
+        window calls this after a page switch)."""
         if not self.isVisible():
             return
-        here = [h for h in self.hits if h.page_id == self.view.page_id]
         cur = self.hits[self.current] if 0 <= self.current < len(self.hits) else None
-        rects = [r for r in (word_rect(self.doc, h) for h in here) if r is not None]
-        cur_rect = word_rect(self.doc, cur) if cur is not None and cur.page_id == self.view.page_id else None
-        self.view.set_search_hits(rects, cur_rect)
-        if zoom and cur_rect is not None:
+        rects = [(h.page_id, r) for h in self.hits if (r := word_rect(self.doc, h)) is not None]
+        cur_rect = word_rect(self.doc, cur) if cur is not None else None
+        self.view.set_search_hits(rects, (cur.page_id, cur_rect) if cur_rect is not None else None)
+        if zoom and cur_rect is not None and cur.page_id == self.view.page_id:
             self.view.zoom_to_rect(cur_rect, highlight=False, max_zoom=1.5)

@@ -1,4 +1,5 @@
-"""Canvas tools: small objects with press/move/release/cancel (scene coordinates).
+"""Canvas tools: small objects with press/move/release/cancel (in the coordinates of the page under the
+pointer, which the view makes the current page for the gesture).
 
 A tool previews its gesture with temporary item state and, on release, makes exactly one edit through
 ``view.commit`` - so one gesture is one undo step. ``cancel`` (Esc, page switch, document change) puts
@@ -15,7 +16,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
 from . import edits
-from .canvas import SELECT_COLOR, InkView, StrokeItem
+from .canvas import SELECT_COLOR, InkView
 
 
 def _shift(mods) -> bool:
@@ -119,7 +120,7 @@ class SelectTool(Tool):
         self.box.setPen(_dashed_pen())
         self.box.setBrush(QColor(30, 136, 229, 30))
         self.box.setZValue(100)
-        self.view.scene().addItem(self.box)
+        self.view.add_preview(self.box)
 
     def move(self, pos, mods) -> None:
         if self.mover.active:
@@ -171,7 +172,7 @@ class LassoTool(Tool):
         self.item.setPen(_dashed_pen())
         self.item.setBrush(QColor(30, 136, 229, 30))
         self.item.setZValue(100)
-        self.view.scene().addItem(self.item)
+        self.view.add_preview(self.item)
 
     def move(self, pos, mods) -> None:
         if self.item is None:
@@ -266,7 +267,7 @@ class EraseTool(Tool):
         if self.band is None:
             self.band = QGraphicsPathItem()
             self.band.setZValue(95)
-            self.view.scene().addItem(self.band)
+            self.view.add_preview(self.band)
         pen = QPen(QColor(255, 255, 255, 200), 2 * self._radius())
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -305,8 +306,7 @@ class EraseTool(Tool):
             return
         x0, y0 = trail.min(axis=0) - r
         x1, y1 = trail.max(axis=0) + r
-        refs = [it.ref for it in self.view.scene().items(QRectF(x0, y0, x1 - x0, y1 - y0))
-                if isinstance(it, StrokeItem) and it.isVisible()]
+        refs = [it.ref for it in self.view.strokes_in(QRectF(x0, y0, x1 - x0, y1 - y0))]
         new = edits.erase_near(ink, refs, trail, r)
         if new != ink:
             self.view.commit(new, "Erase")
@@ -341,7 +341,7 @@ class PenTool(Tool):
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         self.item.setPen(pen)
         self.item.setZValue(90)
-        self.view.scene().addItem(self.item)
+        self.view.add_preview(self.item)
         self._redraw()
 
     undo_text = "Draw stroke"

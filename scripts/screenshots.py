@@ -4,7 +4,8 @@ half-screen window.
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--photo resources/samples/sample-page.jpg]
 
 Without a display it re-runs itself under ``xvfb-run``. Saves <state>-<width>x<height>.png for the states
-empty, converting (one page converting, two queued), page, search, review and pen, as small palette PNGs.
+empty, converting (one page converting, two queued), page, scroll (two pages in view), search, review and
+pen, as small palette PNGs.
 Settings go to a throwaway folder.
 """
 
@@ -135,6 +136,11 @@ def main() -> int:
         win.view.fit()
         shot(win, "page")
 
+        # the pages scroll continuously: the end of page one above the top of page two
+        second = win.view.page_items[win.doc.pages[1].id].sceneBoundingRect()
+        win.view.centerOn(second.center().x(), second.top())
+        shot(win, "scroll")
+
         # search for the most common recognised word of three letters or more
         texts = Counter(wd.text.casefold().strip(".,;:!?") for p in win.doc.pages for wd in p.ink.words
                         if len(wd.text.strip(".,;:!?")) >= 3)
@@ -153,6 +159,7 @@ def main() -> int:
         shot(win, "review")
         win.review_dock.hide()
 
+        win.pages.select_page(win.doc.pages[0].id)  # the pen draws at page one's coordinates
         win.view.fit()
         ink = win.view.ink
         top = sorted(ink.words, key=lambda wd: (wd.bounds()[1], wd.bounds()[0]))[:3]

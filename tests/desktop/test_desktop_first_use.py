@@ -327,12 +327,16 @@ def test_ctrl_f_finds_and_highlights_words_across_pages(win, qtbot):
     # "beta" on page one, "Betamax" and "beta" on page two: case does not matter
     assert [(win.doc.index_of(h.page_id), h.word) for h in win.search.hits] == [(0, 1), (1, 0), (1, 1)]
     assert win.search.count.text() == "1 of 3"
-    assert len(win.view._search_items) == 1  # the hit on the page in view
+
+    def marks(page) -> int:
+        return len(win.view.page_items[page.id].search_items)
+
+    assert (marks(first), marks(second), marks(third)) == (1, 2, 0)  # every page's hits, each on its page
     visible = win.view.mapToScene(win.view.viewport().rect()).boundingRect()
     assert visible.contains(win.view.ink.words[1].quad.bounds()[0], win.view.ink.words[1].quad.bounds()[1])
     qtbot.keyClick(win.search.field, Qt.Key.Key_Return)  # next: switches to page two
     assert win.view.page_id == second.id and win.search.count.text() == "2 of 3"
-    assert len(win.view._search_items) == 2
+    assert (marks(first), marks(second)) == (1, 2)
     win.a_find_next.trigger()
     win.a_find_next.trigger()  # wraps round to the first hit
     assert win.view.page_id == first.id and win.search.count.text() == "1 of 3"
