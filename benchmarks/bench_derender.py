@@ -186,14 +186,15 @@ def constraint_cost(models, crops, texts, batch: int) -> dict:
         m = ink_mask(c.image)
         pen = estimate_width(m) * c.crop_to_canvas.scale_factor()
         inks.append(canvas_ink(m, models.spec, 0.5 * pen + 1.0))
-    out = {}
-    for name, on in (("free", None), ("on_ink", inks)):
-        der = dr.Derenderer(models, batch_size=batch)
-        t, calls = time.perf_counter(), 0
-        for _idx, res in der.run(crops, texts, None, on):
-            calls += max(r.decoded.steps for r in res)  # the batch runs as long as its longest row
-        out[f"ms_per_call_{name}"] = 1000 * (time.perf_counter() - t) / max(1, calls)
-    return out
+    best = {"free": float("inf"), "on_ink": float("inf")}
+    for _ in range(3):  # alternated, best of three: a busy machine slows one run, not a variant
+        for name, on in (("free", None), ("on_ink", inks)):
+            der = dr.Derenderer(models, batch_size=batch)
+            t, calls = time.perf_counter(), 0
+            for _idx, res in der.run(crops, texts, None, on):
+                calls += max(r.decoded.steps for r in res)  # the batch runs as long as its longest row
+            best[name] = min(best[name], 1000 * (time.perf_counter() - t) / max(1, calls))
+    return {f"ms_per_call_{k}": v for k, v in best.items()}
 
 
 # --- end to end (subprocess) -------------------------------------------------------------------------
