@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         self.a_save = self._act("&Save", lambda: self.save(wait=False), K.Save, "Save the project")
         self.a_save_as = self._act("Save &As…", lambda: self.save_as(wait=False), K.SaveAs,
                                    "Save the project under a new name")
-        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp and/or PNG")
+        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp, PNG and/or PDF")
         self.a_settings = self._act("Se&ttings…", self.settings_dialog, "Ctrl+,", "Preferences")
         # Preferences has no key on most Linux desktops: Ctrl+, everywhere, plus the platform's own
         comma = QKeySequence("Ctrl+,")
@@ -998,12 +998,13 @@ class MainWindow(QMainWindow):
         formats, all_pages, folder, with_image = dlg.choice()
         self.settings.set("export_dir", str(folder))
         self.settings.set("export_formats", formats)  # the next export starts from the same choice
-        self.export(formats, folder, all_pages, with_image)
+        self.export(formats, folder, all_pages, with_image, one_pdf=dlg.pdf_in_one_file())
 
     def export(self, formats: str | list[str], folder: Path, all_pages: bool = True,
-               with_image: bool = False) -> int:
+               with_image: bool = False, one_pdf: bool = False) -> int:
+        """``one_pdf``: all pages in one PDF named after the notebook (otherwise a PDF per page)."""
         pages = self.doc.pages if all_pages else [p for p in self.doc.pages if p.id == self.view.page_id]
-        items = [ExportItem(p.name, p.ink, p.image) for p in pages if p.ink is not None]
+        items = [ExportItem(p.name, p.ink, p.image, p.pdf_size_pt) for p in pages if p.ink is not None]
         if not items:
             self.show_error("There is no ink to export yet: convert a page or draw on it first.")
             return 0
@@ -1017,7 +1018,8 @@ class MainWindow(QMainWindow):
             self.exportFinished.emit("failed", msg)
 
         names = ", ".join(f.upper() for f in ([formats] if isinstance(formats, str) else formats))
-        return self.io_jobs.start("export", export_job(items, Path(folder), formats, with_image), done,
+        stem = (Path(self.doc.path).stem if self.doc.path else "Notes") if one_pdf else None
+        return self.io_jobs.start("export", export_job(items, Path(folder), formats, with_image, stem), done,
                                   label=f"Exporting {names}", on_error=failed)
 
     # --- dialogs ----------------------------------------------------------------------------------------

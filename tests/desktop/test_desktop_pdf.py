@@ -1,9 +1,11 @@
 """PDF in and out of the window: a PDF's pages become notebook pages (drop or open, off the GUI thread, bad
-files reported), and projects that keep PDF pages."""
+files reported), PDF export (searchable, the source's page size, optionally all pages in one file), and
+projects that keep PDF pages."""
 
 from __future__ import annotations
 
 import io
+import subprocess
 import warnings
 import zipfile
 
@@ -139,6 +141,58 @@ def test_pdf_import_reports_each_page_and_cancels_between_pages(tmp_path):
                                                                "Reading notes.pdf: page 2 of 3"]
 
 
+def _pdftotext(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _pdf_pages_pt(path) -> list[tuple[float, float]]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return [tuple(round(v, 1) for v in doc[i].get_size()) for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def test_converted_pdf_page_exports_as_searchable_pdf_of_its_own_size(win, qtbot, tmp_path):
+    win.open_paths([_pdf(tmp_path, sizes=[(612.0, 792.0)])])
+    _give_ink(win, win.doc.pages[0])
+    with qtbot.waitSignal(win.exportFinished, timeout=30000) as sig:
+        win.export("pdf", tmp_path / "out", all_pages=True, with_image=True)
+    assert sig.args[0] == "done", sig.args
+    [out] = sig.args[1]
+    assert out.name == "notes p1.pdf"
+    assert _pdftotext(out).split() == ["alpha", "beta", "gamma"]
+    assert _pdf_pages_pt(out) == [(612.0, 792.0)]  # Letter in, Letter out (not A4)
+
+
+def test_all_pages_in_one_pdf(win, qtbot, tmp_path):
+    from desktop.export_dialog import ExportDialog
+
+    win.open_paths([_pdf(tmp_path)])
+    for p in win.doc.pages:
+        _give_ink(win, p)
+    dlg = ExportDialog(str(tmp_path), True, 3, win, formats=["svg"])
+    assert not dlg.one_pdf.isEnabled()  # only for PDF of several pages
+    dlg.formats["pdf"].setChecked(True)
+    dlg.all.setChecked(True)
+    dlg.one_pdf.setChecked(True)
+    assert dlg.pdf_in_one_file()
+    dlg.current.setChecked(True)
+    assert not dlg.one_pdf.isEnabled() and not dlg.pdf_in_one_file()
+
+    with qtbot.waitSignal(win.exportFinished, timeout=30000) as sig:
+        win.export(["svg", "pdf"], tmp_path / "out", all_pages=True, one_pdf=True)
+    assert sig.args[0] == "done", sig.args
+    names = sorted(p.name for p in sig.args[1])
+    assert names == ["Notes.pdf", "notes p1.svg", "notes p2.svg", "notes p3.svg"]
+    book = tmp_path / "out" / "Notes.pdf"
+    assert _pdf_pages_pt(book) == list(SIZES)
+    assert _pdftotext(book).split() == ["alpha", "beta", "gamma"] * 3
+
+
 def test_project_keeps_pdf_pages(win, qtbot, tmp_path):
     win.open_paths([_pdf(tmp_path)])
     before = [(p.name, p.pdf_size_pt, p.photo_image) for p in win.doc.pages]
@@ -161,3 +215,7 @@ def test_project_keeps_pdf_pages(win, qtbot, tmp_path):
     assert after[1].ink is not None and [w.text for w in after[1].ink.words] == ["alpha", "beta", "gamma"]
     assert after[0].ink is None and win.a_convert_all.isEnabled()  # still convertible after reloading
 
+    with qtbot.waitSignal(win.exportFinished, timeout=30000) as sig:
+        win.export("pdf", tmp_path / "out", all_pages=True)
+    assert [p.name for p in sig.args[1]] == ["notes p2.pdf"]
+    assert _pdf_pages_pt(sig.args[1][0]) == [SIZES[1]]  # the size survived the project
