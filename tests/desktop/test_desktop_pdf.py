@@ -219,3 +219,35 @@ def test_project_keeps_pdf_pages(win, qtbot, tmp_path):
         win.export("pdf", tmp_path / "out", all_pages=True)
     assert [p.name for p in sig.args[1]] == ["notes p2.pdf"]
     assert _pdf_pages_pt(sig.args[1][0]) == [SIZES[1]]  # the size survived the project
+
+
+def test_pdf_page_converts_with_the_engine_and_exports_what_it_read(win, qtbot, tmp_path, messages):
+    """End to end: a scanned page inside a PDF -> engine -> a PDF whose text layer holds the words read."""
+    from reportlab.pdfgen import canvas
+
+    from desktop import engine
+
+    from .test_desktop_jobs import _engine_or_skip, handwriting_photo
+
+    _engine_or_skip()
+    ok, why = engine.engine_available()
+    if not ok:
+        pytest.skip(why)
+    scan = handwriting_photo(tmp_path / "words.png")
+    pdf = tmp_path / "scan.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=(420.0, 160.0))
+    c.drawImage(str(scan), 0, 0, 420.0, 160.0)
+    c.save()
+    win.open_paths([pdf])
+    [page] = win.doc.pages
+    with qtbot.waitSignal(win.conversionFinished, timeout=120000) as sig:
+        assert win.convert([page.id])
+    assert sig.args == [page.id, "done"], messages
+    read = [w.text.strip() for w in page.ink.words if w.text.strip()]
+    assert read, "the engine read no words"
+    assert win.doc.undo_stack.count() == 2  # the import, then the conversion
+    with qtbot.waitSignal(win.exportFinished, timeout=30000) as sig:
+        win.export("pdf", tmp_path / "out", all_pages=False, with_image=True)
+    [out] = sig.args[1]
+    assert _pdftotext(out).split() == " ".join(read).split()
+    assert _pdf_pages_pt(out) == [(420.0, 160.0)]
