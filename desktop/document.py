@@ -61,6 +61,7 @@ class PageDoc:
     ink: Page | None = None
     photo_image: np.ndarray | None = None  # the decoded photo (``image is photo_image`` until converted)
     source_path: str | None = None
+    pdf_size_pt: tuple[float, float] | None = None  # a page rendered from a PDF: that page's size, for export
     id: str = field(default_factory=new_id)
     status: str = ""  # transient UI state: "", "queued", "converting", "failed: ...", "cancelled"
     _qimage: QImage | None = field(default=None, repr=False)
@@ -135,7 +136,7 @@ def _stored_image(p: PageDoc) -> np.ndarray | None:
 def page_to_record(p: PageDoc):
     from .project import PageRecord
 
-    return PageRecord(p.id, p.name, p.photo, p.photo_ext, _stored_image(p), p.ink)
+    return PageRecord(p.id, p.name, p.photo, p.photo_ext, _stored_image(p), p.ink, p.pdf_size_pt)
 
 
 def page_from_loaded(lp) -> PageDoc:
@@ -144,7 +145,7 @@ def page_from_loaded(lp) -> PageDoc:
     if image is None and lp.ink is not None:
         image = np.full((lp.ink.height, lp.ink.width, 3), 255, np.uint8)
     return PageDoc(name=lp.name, photo=lp.photo, photo_ext=lp.photo_ext, image=image, ink=lp.ink,
-                   photo_image=photo_image, id=lp.id)
+                   photo_image=photo_image, pdf_size_pt=lp.pdf_size_pt, id=lp.id)
 
 
 def page_from_qimage(img: QImage, name: str) -> PageDoc:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inference.errors import InkLiftError
+from inference.errors import Cancelled, InkLiftError
 from inference.jobs import Progress
 from inference.resources import resources_dir
 
@@ -34,6 +34,7 @@ from .export_dialog import ExportDialog, ExportItem, export_job
 from .jobs import JobManager
 from .messages import plain_warnings
 from .pagelist import PageList
+from .pdfpages import PDF_SUFFIX, load_pdf_pages
 from .progress import ProgressWidget, StatusNote
 from .project import SUFFIX, read_project, write_project
 from .review import ReviewPanel
@@ -48,8 +49,18 @@ ERASER_SIZES = (("Small", 8), ("Medium", 16), ("Large", 32))  # screen px
 COMPACT_BELOW = 1000  # window width (px) under which the page list shrinks to small thumbnails
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pbm", ".pgm", ".ppm"}
 INK_SUFFIXES = {".inkml", ".svg"}  # InkML from any tool; SVG as InkLift writes it
-IMPORT_FILTER = ("Photos and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.inkml *.svg *.inklift);;"
-                 "InkLift projects (*.inklift);;All files (*)")
+PDF_SUFFIXES = {PDF_SUFFIX}  # every page becomes a page (desktop.pdfpages)
+IMPORT_FILTER = ("Photos, PDFs and ink (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.pdf *.inkml *.svg *.inklift);;"
+                 "PDF documents (*.pdf);;InkLift projects (*.inklift);;All files (*)")
+
+
+def _pages_from_file(path: Path, token=None):
+    """Job: the pages one file gives (a PDF one per page, anything else one); Progress within the file."""
+    from inference.photo.pdf import is_pdf
+
+    if is_pdf(path):  # the suffix, or a PDF's signature in a file without one
+        return (yield from load_pdf_pages(path, token))
+    return [_page_from_file(path)]
 
 
 def _page_from_file(path: Path) -> PageDoc:
@@ -75,7 +86,7 @@ class DropOverlay(QLabel):
     """Feedback while files are dragged over the window."""
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__("Drop photos, folders or InkML files to add pages", parent)
+        super().__init__("Drop photos, PDFs, folders or InkML files to add pages", parent)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: rgba(30,136,229,60); border: 3px dashed #1e88e5; color: #0d47a1;"
                            "font-size: 20px; font-weight: 600; border-radius: 12px;")
@@ -209,7 +220,7 @@ class MainWindow(QMainWindow):
         self.a_save = self._act("&Save", lambda: self.save(wait=False), K.Save, "Save the project")
         self.a_save_as = self._act("Save &As…", lambda: self.save_as(wait=False), K.SaveAs,
                                    "Save the project under a new name")
-        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp and/or PNG")
+        self.a_export = self._act("&Export…", self.export_dialog, "Ctrl+E", "Export SVG, InkML, .xopp, PNG and/or PDF")
         self.a_settings = self._act("Se&ttings…", self.settings_dialog, "Ctrl+,", "Preferences")
         # Preferences has no key on most Linux desktops: Ctrl+, everywhere, plus the platform's own
         comma = QKeySequence("Ctrl+,")
@@ -631,21 +642,31 @@ class MainWindow(QMainWindow):
             if p.suffix.lower() == SUFFIX:
                 continue
             if p.is_dir():
-                files.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES | INK_SUFFIXES))
+                files.extend(sorted(f for f in p.iterdir()
+                                    if f.suffix.lower() in IMAGE_SUFFIXES | INK_SUFFIXES | PDF_SUFFIXES))
             else:
                 files.append(p)
         return projects, files
 
     @staticmethod
     def _load_files(files: list[Path], token=None):
-        """Job: decode photos / read ink files (thread-safe: QImage, numpy, lxml). Returns (pages, errors)."""
+        """Job: decode photos / render PDF pages / read ink files (thread-safe: QImage, PDFium, numpy, lxml).
+        Returns (pages, errors): a bad file is one error and the others still load."""
         pages, errors = [], []
+        n = len(files)
         for i, f in enumerate(files):
             if token is not None:
                 token.raise_if_cancelled()
-            yield Progress("import", i, len(files), f"Reading {f.name}")
+            yield Progress("import", i, n, f"Reading {f.name}")
+            job = _pages_from_file(f, token)
             try:
-                pages.append(_page_from_file(f))
+                while True:  # a file's own steps (PDF pages) as a share of this file's slot in the bar
+                    step = next(job)
+                    yield Progress("import", i * step.total + step.done, n * step.total, step.message)
+            except StopIteration as stop:
+                pages.extend(stop.value)
+            except Cancelled:
+                raise
             except InkLiftError as e:
                 errors.append(str(e))
         return pages, errors
@@ -741,7 +762,7 @@ class MainWindow(QMainWindow):
             if not u.isLocalFile():
                 continue
             p = Path(u.toLocalFile())
-            if p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES | INK_SUFFIXES | {SUFFIX}:
+            if p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES | INK_SUFFIXES | PDF_SUFFIXES | {SUFFIX}:
                 out.append(str(p))
         return out
 
@@ -997,12 +1018,13 @@ class MainWindow(QMainWindow):
         formats, all_pages, folder, with_image = dlg.choice()
         self.settings.set("export_dir", str(folder))
         self.settings.set("export_formats", formats)  # the next export starts from the same choice
-        self.export(formats, folder, all_pages, with_image)
+        self.export(formats, folder, all_pages, with_image, one_pdf=dlg.pdf_in_one_file())
 
     def export(self, formats: str | list[str], folder: Path, all_pages: bool = True,
-               with_image: bool = False) -> int:
+               with_image: bool = False, one_pdf: bool = False) -> int:
+        """``one_pdf``: all pages in one PDF named after the notebook (otherwise a PDF per page)."""
         pages = self.doc.pages if all_pages else [p for p in self.doc.pages if p.id == self.view.page_id]
-        items = [ExportItem(p.name, p.ink, p.image) for p in pages if p.ink is not None]
+        items = [ExportItem(p.name, p.ink, p.image, p.pdf_size_pt) for p in pages if p.ink is not None]
         if not items:
             self.show_error("There is no ink to export yet: convert a page or draw on it first.")
             return 0
@@ -1016,7 +1038,8 @@ class MainWindow(QMainWindow):
             self.exportFinished.emit("failed", msg)
 
         names = ", ".join(f.upper() for f in ([formats] if isinstance(formats, str) else formats))
-        return self.io_jobs.start("export", export_job(items, Path(folder), formats, with_image), done,
+        stem = (Path(self.doc.path).stem if self.doc.path else "Notes") if one_pdf else None
+        return self.io_jobs.start("export", export_job(items, Path(folder), formats, with_image, stem), done,
                                   label=f"Exporting {names}", on_error=failed)
 
     # --- dialogs ----------------------------------------------------------------------------------------

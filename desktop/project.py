@@ -9,6 +9,9 @@ Layout (version 1)::
                           again, and older projects' PNGs still read)
     ink/<id>.inkml        the page's ink (inference.document.formats.inkml; word text/box/confidence/review state)
 
+A page rendered from a PDF stores that rendering as its photo (never the whole PDF per page) and the PDF
+page's size in points as ``"pdf_size_pt"`` in its project.json entry, so a PDF export keeps the page size.
+
 Saving writes a temp file next to the target and renames it into place, so a crash never leaves half a
 project. Works on a snapshot of plain values, so it can run off the GUI thread.
 """
@@ -47,6 +50,7 @@ class PageRecord:
     photo_ext: str
     image: np.ndarray | None  # None: the page image is the decoded photo
     ink: Page | None
+    pdf_size_pt: tuple[float, float] | None = None  # (width, height) of the PDF page it was rendered from
 
 
 def _safe_ext(ext: str) -> str:
@@ -83,6 +87,8 @@ def write_project(path: str | os.PathLike, pages: list[PageRecord], current: int
                         raise FormatError(f"Cannot encode the image of page {p.name!r}")
                     entry["image"] = f"images/{p.id}.jpg"
                     z.writestr(entry["image"], buf.tobytes(), compress_type=zipfile.ZIP_STORED)
+                if p.pdf_size_pt is not None:
+                    entry["pdf_size_pt"] = [float(v) for v in p.pdf_size_pt]
                 if p.ink is not None:
                     entry["ink"] = f"ink/{p.id}.inkml"
                     z.writestr(entry["ink"], inkml_bytes(p.ink))
@@ -115,6 +121,7 @@ class LoadedPage:
     photo_ext: str
     image: np.ndarray | None
     ink: Page | None
+    pdf_size_pt: tuple[float, float] | None = None
 
 
 def _read(z: zipfile.ZipFile, name: str, what: str) -> bytes:
@@ -125,6 +132,16 @@ def _read(z: zipfile.ZipFile, name: str, what: str) -> bytes:
     if info.file_size > _MAX_ENTRY:
         raise FormatError(f"{what}: {name} is too large")
     return z.read(name)
+
+
+def _size_pt(value) -> tuple[float, float] | None:
+    """A stored PDF page size, or None when absent or not two positive finite numbers (it only sizes exports,
+    so a damaged value falls back to A4 instead of refusing the project)."""
+    try:
+        w, h = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return (w, h) if 0 < w < float("inf") and 0 < h < float("inf") else None
 
 
 def read_project(path: str | os.PathLike) -> tuple[list[LoadedPage], int]:
@@ -164,6 +181,6 @@ def read_project(path: str | os.PathLike) -> tuple[list[LoadedPage], int]:
             ink = inkml_from_bytes(_read(z, e["ink"], what), f"{what}: page {i + 1}") if e.get("ink") else None
             ext = Path(e["photo"]).suffix if e.get("photo") else ".png"
             pages.append(LoadedPage(str(e.get("id") or f"p{i}"), str(e.get("name") or f"Page {i + 1}"),
-                                    photo, ext, image, ink))
+                                    photo, ext, image, ink, _size_pt(e.get("pdf_size_pt"))))
         current = state.get("current", 0)
         return pages, int(current) if isinstance(current, int) else 0

@@ -66,7 +66,7 @@ def test_broken_project_is_a_message(win, tmp_path, messages):
     assert not any("Traceback" in m for _k, m in messages)
 
 
-@pytest.mark.parametrize("fmt", ["svg", "inkml", "xopp", "png"])
+@pytest.mark.parametrize("fmt", ["svg", "inkml", "xopp", "png", "pdf"])
 def test_export_each_format(win, qtbot, tmp_path, fmt):
     pytest.importorskip("inference.document.formats", reason="exporters (inference.document.formats) not in this checkout")
     ink, _ = _add_converted(win, tmp_path)
@@ -84,6 +84,8 @@ def test_export_each_format(win, qtbot, tmp_path, fmt):
         assert read_inkml(files[0]) == ink
     elif fmt == "png":
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    elif fmt == "pdf":
+        assert data[:5] == b"%PDF-"
     elif fmt == "xopp":
         import gzip
 
