@@ -1,10 +1,11 @@
 """``inklift``: the command line.
 
     inklift convert INPUT... -o OUTDIR [--format inkml,svg,xopp] [--layout auto|page|line|word] [--json]
+                    [--frame source|page]
     inklift --version
 
 Inputs are photos (run through the engine, ``inference.pipeline.run_page``), InkML files or SVGs that
-InkLift wrote (format conversion). Outputs are ``OUTDIR/<input stem>.<format>``. ``--json`` prints one JSON object per input on
+InkLift wrote (format conversion). InkML is written in the source photo's pixels unless ``--frame page``. Outputs are ``OUTDIR/<input stem>.<format>``. ``--json`` prints one JSON object per input on
 stdout; otherwise progress goes to stderr. Exit codes (a contract other tools rely on): 0 every input
 converted, 2 usage error, 3 some input could not be read or converted (the others still were). Errors are
 one clear line each on stderr, never a traceback.
@@ -89,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--threads", type=_threads, metavar="N", help="CPU threads for the models")
     c.add_argument("--photo", action="store_true",
                    help="put the photo under the ink in svg, xopp and png outputs")
+    c.add_argument("--frame", choices=("source", "page"), default="source",
+                   help="InkML coordinates: the source photo's pixels (default) or InkLift's upright, "
+                        "rectified page; svg, xopp and png always use the page")
     return p
 
 
@@ -162,7 +166,7 @@ def _convert_one(path: Path, args, on_progress: Callable[[Progress], None],
             from None
     for i, (fmt, out) in enumerate(targets):
         on_progress(Progress("write", i, len(args.format), out.name))
-        export_page(page, out, fmt, image=image if args.photo else None)
+        export_page(page, out, fmt, image=image if args.photo else None, frame=args.frame)
         outputs.append(str(out))
     on_progress(Progress("write", len(args.format), len(args.format), "done"))
     return {
@@ -229,6 +233,8 @@ def _convert(args) -> int:
         if args.json:
             print(json.dumps(summary, ensure_ascii=False), flush=True)
         elif summary["status"] == "ok":
+            for w in summary["warnings"]:
+                print(f"inklift: warning: {path}: {w}", file=sys.stderr)
             print(f"{path}: {summary['words']} words, {summary['strokes']} strokes -> "
                   f"{', '.join(summary['outputs'])}", file=sys.stderr)
     return EXIT_INPUT if failed else EXIT_OK

@@ -477,8 +477,9 @@ def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = No
         "words_flagged": sum(1 for x in words if x.needs_review),
         "ink_sources": dict(Counter(x.source.value for x in words)),
     })
-    page = Page(w, h, tuple(words), tuple(drawings),
-                str(loaded.path) if loaded.path is not None else None, page_meta)
+    # the file name only: a page travels into exports and projects, the photo's folder must not
+    page = Page(w, h, tuple(words), tuple(drawings), loaded.path.name if loaded.path is not None else None,
+                page_meta)
     _check(cancel)
     if config.debug_dir is not None:
         _write_debug(Path(config.debug_dir), image, page, page_image, segmentation, loaded, warnings)

@@ -14,7 +14,7 @@ import numpy as np
 from ...errors import FormatError
 from ..ink import Page
 from ._io import atomic_write
-from .inkml import inkml_bytes, read_inkml, write_inkml
+from .inkml import FRAMES, inkml_bytes, read_inkml, write_inkml
 from .png import png_bytes, write_png
 from .svg import read_svg, svg_bytes, write_svg
 from .xopp import write_xopp, xopp_bytes
@@ -57,13 +57,15 @@ def format_for_path(path: str | os.PathLike) -> str:
 
 
 def export_page(page: Page, path: str | os.PathLike, fmt: str | None = None,
-                image: np.ndarray | None = None) -> Path:
+                image: np.ndarray | None = None, frame: str = "source") -> Path:
     """Write ``page`` to ``path`` as ``fmt`` (default: from the suffix); ``image`` is an optional photo
-    underlay (RGB uint8 of the page) for svg, xopp and png. Returns the path written."""
+    underlay (RGB uint8 of the page) for svg, xopp and png. ``frame`` is InkML's coordinate frame: the
+    source photo's pixels (default) or "page" (svg, xopp and png are always in the page frame). Returns the
+    path written."""
     fmt = (fmt or format_for_path(path)).lower()
     if fmt not in EXPORTERS:
         raise FormatError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}")
-    data = EXPORTERS[fmt].to_bytes(page, image)
+    data = inkml_bytes(page, frame) if fmt == "inkml" else EXPORTERS[fmt].to_bytes(page, image)
     return atomic_write(path, data)
 
 
@@ -79,6 +81,7 @@ def import_page(path: str | os.PathLike) -> Page:
 __all__ = [
     "EXPORTERS",
     "FORMATS",
+    "FRAMES",
     "IMPORTERS",
     "Exporter",
     "atomic_write",
