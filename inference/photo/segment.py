@@ -137,7 +137,7 @@ def _collinear_rows(pieces: np.ndarray, horizontal: bool, thick: int, tone: np.n
     ys, xs = np.nonzero(p)
     band = np.zeros(p.shape, np.uint8)
     if len(xs) < RULING_ROW_COVER * side:
-        return band if horizontal else band.T
+        return np.zeros(pieces.shape, np.uint8)
     rel = xs - side / 2.0
     best = None
     for s in _ROW_SLOPES:  # the slope that stacks the pieces into the sharpest rows

@@ -63,3 +63,11 @@ def test_a_dark_underline_on_a_light_ruling_stays():
     out = remove_long_lines(mask, 0.2, tone >= 224, tone)
     assert not out[60:62, :150].any() and not out[60:62, 380:].any()  # the ruling goes
     assert out[58:63, 205:315].mean() > 0.9  # the underline stays, whole
+
+
+def test_a_lone_vertical_line_goes():
+    mask = np.zeros((300, 400), bool)
+    mask[50:200, 120:122] = True  # a margin line half the page high, nothing else
+    mask[100:104, 200:260] = True  # and a pen stroke
+    out = remove_long_lines(mask, 0.2)
+    assert not out[:, 120:122].any() and out[100:104, 200:260].all()
