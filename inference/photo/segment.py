@@ -129,14 +129,16 @@ _ROW_SLOPES = np.linspace(-0.03, 0.03, 13)  # rulings of a rectified page are le
 
 def _collinear_rows(pieces: np.ndarray, horizontal: bool, thick: int, tone: np.ndarray | None = None) -> np.ndarray:
     """Band (uint8) over the straight rows of ``pieces`` (thin straight bits of ink) that hold pieces
-    across RULING_ROW_COVER of the page's side and reach over half of it: a ruling broken up by
-    shadow, faintness or the words on it. All rulings of a page share one slope, found first."""
+    across RULING_ROW_COVER of the page's side (and of 2/3 of its longer side: across a photo of one
+    line, a letter's stem spans the height) and reach over half of it: a ruling broken up by shadow,
+    faintness or the words on it. All rulings of a page share one slope, found first."""
     p = pieces if horizontal else pieces.T
     tn = None if tone is None else (tone if horizontal else tone.T)
     side = p.shape[1]
     ys, xs = np.nonzero(p)
     band = np.zeros(p.shape, np.uint8)
-    if len(xs) < RULING_ROW_COVER * side:
+    min_cover = RULING_ROW_COVER * max(side, 2.0 * max(p.shape) / 3.0)
+    if len(xs) < min_cover or min_cover > side:
         return np.zeros(pieces.shape, np.uint8)
     rel = xs - side / 2.0
     best = None
@@ -157,7 +159,7 @@ def _collinear_rows(pieces: np.ndarray, horizontal: bool, thick: int, tone: np.n
     hi = np.full(len(cover), -1, np.int64)
     np.minimum.at(lo, r, c)
     np.maximum.at(hi, r, c)
-    for row in np.nonzero(cover >= RULING_ROW_COVER * side)[0]:
+    for row in np.nonzero(cover >= min_cover)[0]:
         a, b = lo[max(0, row - 1):row + 2].min(), hi[max(0, row - 1):row + 2].max()
         if b - a < 0.5 * side:
             continue

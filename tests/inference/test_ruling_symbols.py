@@ -71,3 +71,10 @@ def test_a_lone_vertical_line_goes():
     mask[100:104, 200:260] = True  # and a pen stroke
     out = remove_long_lines(mask, 0.2)
     assert not out[:, 120].any() and out[100:104, 200:260].all()
+
+
+def test_a_tall_letter_in_a_photo_of_one_line_is_not_a_ruling():
+    mask = np.zeros((64, 500), bool)
+    mask[8:58, 300:303] = True  # an 'l' nearly as tall as the line photo
+    mask[30:33, 40:90] = True
+    assert remove_long_lines(mask, 0.2, faint=mask).sum() == mask.sum()
