@@ -55,9 +55,9 @@ def _annotation(data: bytes, name: str) -> str | None:
     return None
 
 
-def test_source_frame_is_the_default_and_lands_on_the_photo():
+def test_exports_write_the_source_frame_and_it_lands_on_the_photo(tmp_path):
     page = _page()
-    data = inkml_bytes(page)
+    data = export_page(page, tmp_path / "p.inkml").read_bytes()  # what the CLI and the GUI's export call
     tf = _to_source()
     expect = [tf.apply(s.xy) for s in page.all_strokes()]
     got = _traces(data)
@@ -79,7 +79,7 @@ def test_source_frame_is_the_default_and_lands_on_the_photo():
 
 def test_source_frame_reads_back_onto_the_page():
     page = _page()
-    back = read_inkml(inkml_bytes(page))
+    back = read_inkml(inkml_bytes(page, "source"))
     assert back.meta == page.meta
     assert len(back.words) == len(page.words)
     for wa, wb in zip(page.words, back.words):
@@ -90,9 +90,10 @@ def test_source_frame_reads_back_onto_the_page():
             assert sb.width == pytest.approx(sa.width, rel=1e-6)
 
 
-def test_page_frame_on_request_is_exact_and_says_so():
+def test_page_frame_on_request_is_exact_and_says_so(tmp_path):
     page = _page()
-    data = inkml_bytes(page, frame="page")
+    data = inkml_bytes(page)  # the writer's default: projects keep pages exactly
+    assert data == export_page(page, tmp_path / "p.inkml", frame="page").read_bytes()
     assert _annotation(data, "inklift:frame") == "page"
     assert _annotation(data, "inklift:pageToFrame") is None
     for g, s in zip(_traces(data), page.all_strokes()):
@@ -102,7 +103,7 @@ def test_page_frame_on_request_is_exact_and_says_so():
 
 def test_a_page_without_its_photo_transform_is_written_in_its_own_frame():
     page = _page(meta={"layout": "page"})
-    data = inkml_bytes(page)  # source asked, nothing to map with: the file says "page"
+    data = inkml_bytes(page, "source")  # nothing to map with: the file says "page"
     assert _annotation(data, "inklift:frame") == "page"
     assert read_inkml(data) == page
     with pytest.raises(FormatError):
@@ -112,12 +113,12 @@ def test_a_page_without_its_photo_transform_is_written_in_its_own_frame():
 @pytest.mark.skipif(not XSD.exists(), reason="W3C InkML schema not found (needs the shared/ folder)")
 def test_source_frame_file_is_valid_inkml():
     schema = etree.XMLSchema(etree.parse(str(XSD)))
-    assert schema.validate(etree.fromstring(inkml_bytes(_page()))), schema.error_log
+    assert schema.validate(etree.fromstring(inkml_bytes(_page(), "source"))), schema.error_log
 
 
 @pytest.mark.parametrize("matrix", ["1 0 0 0 1 0 0 0 0", "1 0 0 0 1", "1 0 nan 0 1 0 0 0 1", "a b c"])
 def test_a_broken_transform_is_refused(matrix):
-    data = inkml_bytes(_page())
+    data = inkml_bytes(_page(), "source")
     root = etree.fromstring(data)
     for a in root.findall("i:annotation", NS):
         if a.get("type") == "inklift:pageToFrame":

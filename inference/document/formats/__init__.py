@@ -33,7 +33,8 @@ def _svg(page: Page, image: np.ndarray | None) -> bytes:
 
 
 EXPORTERS: dict[str, Exporter] = {
-    "inkml": Exporter("inkml", ".inkml", "W3C InkML with word text", lambda p, _img: inkml_bytes(p)),
+    "inkml": Exporter("inkml", ".inkml", "W3C InkML with word text (source photo's pixels)",
+                      lambda p, _img: inkml_bytes(p, "source")),
     "svg": Exporter("svg", ".svg", "SVG paths (searchable text, optional photo layer)", _svg),
     "xopp": Exporter("xopp", ".xopp", "Xournal++ document", lambda p, img: xopp_bytes(p, img)),
     "png": Exporter("png", ".png", "PNG image of the ink", png_bytes),

@@ -15,10 +15,12 @@ What we write (valid against the W3C XSD):
   photo's file name only, never its folder), ``inklift:meta`` (JSON), ``inklift:frame`` and, in the source
   frame, ``inklift:pageToFrame`` (9 numbers, row-major) and ``inklift:widthScale``.
 
-Frames: ``frame="source"`` (the default) writes X/Y, quads and brush widths in the source photo's own pixels
+Frames: ``frame="source"`` (what exports write: ``export_page``'s default) writes X/Y, quads and brush widths
+in the source photo's own pixels
 (the file as it lies on disk, before InkLift downscaled, turned or rectified it), through the page's
 ``meta["to_source"]``: ink drawn at those coordinates lands on the photo, as InkSight pastes its ink back.
-``frame="page"`` writes InkLift's upright, rectified page pixels. A page without ``to_source`` is written in
+``frame="page"`` (the writers' default, exact: projects store pages this way) writes InkLift's upright,
+rectified page pixels. A page without ``to_source`` is written in
 its page frame whatever is asked (the file says which). The reader maps source-frame files back to page
 pixels with the transform written beside them (exact to ~1e-4 px, not bit-exact).
 
@@ -134,7 +136,7 @@ def _trace_text(stroke: Stroke) -> str:
     return ", ".join(f"{v[i]} {v[i + 1]} {v[i + 2]}" for i in range(0, len(v), 3))
 
 
-def to_inkml_tree(page: Page, frame: str = "source") -> etree._ElementTree:
+def to_inkml_tree(page: Page, frame: str = "page") -> etree._ElementTree:
     """The page as an InkML tree; ``frame`` is "source" (the photo's pixels, when the page knows its
     ``to_source``) or "page" (InkLift's upright page pixels)."""
     if frame not in FRAMES:
@@ -224,11 +226,11 @@ def _mapped_page(page: Page, fn, width_scale: float) -> Page:
                 page.meta)
 
 
-def inkml_bytes(page: Page, frame: str = "source") -> bytes:
+def inkml_bytes(page: Page, frame: str = "page") -> bytes:
     return etree.tostring(to_inkml_tree(page, frame), xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def write_inkml(page: Page, path: str | os.PathLike, frame: str = "source") -> Path:
+def write_inkml(page: Page, path: str | os.PathLike, frame: str = "page") -> Path:
     return atomic_write(path, inkml_bytes(page, frame))
 
 
