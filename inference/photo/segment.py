@@ -16,7 +16,7 @@ from itertools import pairwise
 import cv2
 import numpy as np
 
-from .inkmask import brightest_channel
+from .inkmask import brightest_channel, darkest_channel
 from .page import PageImage, order_corners
 
 ENGINE_PARAMS = {
@@ -103,9 +103,10 @@ def page_ink_mask(page: PageImage) -> np.ndarray:
         return ink
     tone = brightest_channel(page.image)
     light = tone >= 255.0 * (1.0 - RULING_MAX_DARKNESS) if page.image.ndim == 3 else None
+    deep = darkest_channel(page.image) if page.image.ndim == 3 else None
     # rulings are found whole on a low cut (the ink cut keeps only bits of a faint or shadowed one)
     faint = page.normalized > RULING_FAINT * _darkness_cut(page.normalized)
-    return remove_long_lines(ink, RULING_MIN_FRAC, light, tone, faint)
+    return remove_long_lines(ink, RULING_MIN_FRAC, light, tone, faint, deep)
 
 
 RULING_FAINT = 0.35  # share of the ink cut at which faint rulings are still whole
@@ -172,8 +173,28 @@ def _collinear_rows(pieces: np.ndarray, horizontal: bool, thick: int, tone: np.n
     return band if horizontal else np.ascontiguousarray(band.T)
 
 
+def _darker_than_own_line(r: np.ndarray, tone: np.ndarray) -> np.ndarray:
+    """Pixels of ``r`` (uint8) clearly darker than the core of their own line (connected piece of ``r``;
+    its core: the darkest fifth, as ``r`` takes in the line's lighter blurred edges): a line in a shadow
+    or at the bottom of the page is darker than the others, not a pen."""
+    out = np.zeros_like(r)
+    n, lab, st, _ = cv2.connectedComponentsWithStats(r, connectivity=8)
+    for i in range(1, n):
+        x, y, w, h = st[i, :4]
+        sub = lab[y:y + h, x:x + w] == i
+        t = tone[y:y + h, x:x + w]
+        out[y:y + h, x:x + w] |= (sub & (t < PEN_UNDER_RULING * float(np.percentile(t[sub], 20)))).astype(np.uint8)
+    return out
+
+
+def _like(channel: np.ndarray, on: np.ndarray, share: float) -> np.ndarray:
+    """Pixels at least ``share`` of the ruling's own median value in ``channel`` (``on``: the ruling)."""
+    return channel >= share * float(np.median(channel[on]))
+
+
 def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray | None = None,
-                      tone: np.ndarray | None = None, faint: np.ndarray | None = None) -> np.ndarray:
+                      tone: np.ndarray | None = None, faint: np.ndarray | None = None,
+                      deep: np.ndarray | None = None) -> np.ndarray:
     """The mask without ruled, grid and margin lines that pass as ink (grey ruling cannot be told from
     pencil by colour, and blue ruling is as dark as a blue pen in its darkest channel).
 
@@ -186,13 +207,15 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
     than the line itself (an underline or an arrow shaft drawn on a ruled line; the line's own tone is the
     median of what it would remove, so a ruling as dark as the pen stays removed). ``faint``: a
     low-cut mask on which faint rulings are whole; rows of straight pieces across the page there are
-    rulings too.
+    rulings too, and what in them is about as light as they are goes. ``deep`` (the darkest channel)
+    tells a coloured pen from the ruling where the brightest channel cannot (a red pen is paper-light
+    there).
     """
     h, w = mask.shape
     m8 = mask.astype(np.uint8)
     removes = []
-    bands = np.zeros_like(m8)
-    cuts: list[float] = []
+    row_bands = np.zeros_like(m8)
+    likes = np.zeros(m8.shape, bool)
     for horizontal in (True, False):
         side = w if horizontal else h
         # measured against the longer side: on a photo of one line, 20% of its height is a letter's stem
@@ -218,9 +241,10 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
                                                   cv2.getStructuringElement(cv2.MORPH_RECT, thick)))
         # a faint or shadowed ruling breaks into pieces none of which is long: pieces in a row across
         # the page are one
-        band = _collinear_rows(thin, horizontal, t, tone)
-        if not lines.any() and not band.any():
+        rows = _collinear_rows(thin, horizontal, t, tone)
+        if not lines.any() and not rows.any():
             continue
+        band = np.zeros_like(m8)
         n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
         for i in range(1, min(n, 400)):
             x, y, bw, bh, area = stats[i]
@@ -237,24 +261,29 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
                 p0, p1 = p0[::-1], p1[::-1]
             q0, q1 = np.rint(p0).astype(int), np.rint(p1).astype(int)
             cv2.line(band, (int(q0[0]), int(q0[1])), (int(q1[0]), int(q1[1])), 1, int(thick) + 4)
-        ref = (lines | (band & straight)) > 0
-        if tone is not None and ref.any():
-            # as light as the rulings (a shadow darkens them; a pen or pencil stroke is darker)
-            cut = min(255.0 * (1.0 - RULING_MAX_DARKNESS), RULING_TONE * float(np.median(tone[ref])))
-            straight &= (tone >= cut).astype(np.uint8)
-            cuts.append(cut)
-        elif light is not None:
-            straight &= light.astype(np.uint8)
-        bands |= band
+        cand = band & straight
+        if light is not None:
+            cand &= light.astype(np.uint8)
+        on = (rows & straight) > 0
+        if tone is not None and on.any():
+            # a ruling found as a row of pieces (faint, or in a shadow): what in it is about as light as
+            # the ruling itself goes, in the brightest channel and in the darkest (where a red or blue
+            # pen is dark although paper-light in the brightest)
+            like = _like(tone, on, RULING_TONE) & (_like(deep, on, RULING_TONE) if deep is not None else True)
+            cand |= rows & straight & like.astype(np.uint8)
+            likes |= like
+            row_bands |= rows
         across = np.ones((3, 1) if horizontal else (1, 3), np.uint8)  # grow across the line only
-        removes.append((cv2.dilate((lines | (band & straight)) & m8, across), horizontal))
+        removes.append((cv2.dilate((lines | cand) & m8, across), horizontal))
     if not removes:
         return mask
     gone = np.zeros_like(m8)
     pen = np.zeros_like(m8)
     for r, _ in removes:
         if tone is not None and r.any():
-            pen |= r & (tone < PEN_UNDER_RULING * float(np.median(tone[r > 0]))).astype(np.uint8)
+            # the brightest channel only: the core of a saturated blue ruling is as dark as a pen in the
+            # darkest (measured: blue-ruled pages lost 0.12-0.16 precision to ruling given back)
+            pen |= _darker_than_own_line(r, tone)
         gone |= r
     if len(removes) == 2:
         # where two rulings cross (and a blurred pixel or two around) they are darker than either
@@ -270,12 +299,10 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
     # what is left wholly inside a ruling's band, as light as a ruling, is a bit of it (where two rulings
     # cross, or a blurred stretch too short to look straight)
     n, lab = cv2.connectedComponents(out, connectivity=8)
-    if n > 1 and bands.any():
+    if n > 1 and row_bands.any():
         total = np.bincount(lab.ravel(), minlength=n)
-        piece = np.bincount(lab[bands > 0], minlength=n) == total
-        if tone is not None and cuts:
-            dark = np.bincount(lab.ravel(), weights=(tone < min(cuts)).ravel(), minlength=n)
-            piece &= dark <= 0.5 * total
+        piece = np.bincount(lab[row_bands > 0], minlength=n) == total
+        piece &= np.bincount(lab[likes], minlength=n) >= 0.5 * total
         piece[0] = False
         out &= (~piece[lab]).astype(np.uint8)
     return out.astype(bool)
