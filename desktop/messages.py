@@ -13,7 +13,7 @@ import re
 _PLAIN: tuple[tuple[re.Pattern, str | None], ...] = tuple((re.compile(p), t) for p, t in (
     (r"hit the token cap|repetition guard|unusable model output", None),
     (r"model ink far from|geometric tracer's ink|model's output was near the ink", None),
-    (r"^no words found", "No handwriting was found on this page."),
+    (r"^no words found|^no handwriting found", "No handwriting was found on this page."),
     (r"^(\d+) words found; only the first (\d+)", r"Only the first \2 of \1 words were converted."),
     (r"^no derender model installed|^model disabled",
      "The handwriting model is not installed: the ink follows the outlines in the photo."),

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .document.formats import EXPORTERS, atomic_write, pdf_document_bytes, read_inkml, read_svg
+from .document.formats import EXPORTERS, atomic_write, export_bytes, pdf_document_bytes, read_inkml, read_svg
 from .document.formats.pdf import META_SIZE
 from .document.ink import Page
 from .errors import Cancelled, InkLiftError, InputError
@@ -51,6 +51,7 @@ class Options:
     threads: int | None = None  # CPU threads for the models per worker (None: the engine's default)
     use_model: bool = True  # False: the geometric tracer only
     debug_dir: str | None = None
+    frame: str = "source"  # InkML's coordinates: the source photo's pixels or InkLift's page
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ def convert_unit(unit: Unit, options: Options, on_progress: Callable[[Progress],
         for i, fmt in enumerate(unit.formats):
             rel = f"{unit.stem}{EXPORTERS[fmt].suffix}"
             on_progress(Progress("write", i, len(unit.formats), Path(rel).name))
-            res.files[rel] = EXPORTERS[fmt].to_bytes(page, underlay)
+            res.files[rel] = export_bytes(page, fmt, underlay, options.frame)
         on_progress(Progress("write", len(unit.formats), len(unit.formats), "done"))
         if unit.want_page:
             res.page, res.image = page, underlay

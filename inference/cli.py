@@ -2,12 +2,14 @@
 
     inklift convert INPUT... -o OUTDIR [--format inkml,svg,xopp,png,pdf] [--layout auto|page|line|word]
                     [--workers N | --scheduler tcp://HOST:PORT] [--resume] [--json]
+                    [--frame source|page]
     inklift --version
 
 Inputs are photos and PDFs (every page run through the engine, ``inference.pipeline.run_page``), folders of
 them, InkML files or SVGs that InkLift wrote (format conversion). Outputs are ``OUTDIR/<input stem>.<format>``
 (see :mod:`inference.batch` for folders and multi-page PDFs). Pages convert on all cores, or on a Dask
-cluster. ``--json`` prints one JSON object per input on stdout; otherwise a progress bar and a summary go to
+cluster. InkML is written in the source photo's pixels unless ``--frame page``. ``--json`` prints one JSON
+object per input on stdout; otherwise a progress bar and a summary go to
 stderr. Exit codes (a contract other tools rely on): 0 every input
 converted, 2 usage error, 3 some input could not be read or converted (the others still were). Errors are
 one clear line each on stderr, never a traceback.
@@ -107,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="geometric tracer only, no derender model (faster)")
     c.add_argument("--photo", action="store_true",
                    help="put the photo under the ink in svg, xopp and png outputs")
+    c.add_argument("--frame", choices=("source", "page"), default="source",
+                   help="InkML coordinates: the source photo's pixels (default) or InkLift's upright, "
+                        "rectified page; svg, xopp, png and pdf always use the page")
     return p
 
 
@@ -157,7 +162,7 @@ def _convert(args) -> int:
     except KeyboardInterrupt:
         return 130
     options = Options(tuple(args.format), args.layout, args.photo, args.threads, not args.no_model,
-                      str(args.debug_dir) if args.debug_dir is not None else None)
+                      str(args.debug_dir) if args.debug_dir is not None else None, args.frame)
     n_units = sum(len(d.units) for d in docs)
     bar = tqdm(total=n_units, unit="page", file=sys.stderr, disable=True if args.json else None,
                dynamic_ncols=True, leave=False)
@@ -191,6 +196,8 @@ def _convert(args) -> int:
         elif summary["status"] == "skipped":
             say(f"{doc.input}: already converted, skipped (--resume)")
         elif summary["status"] == "ok":
+            for w in summary["warnings"]:
+                say(f"inklift: warning: {doc.input}: {w}")
             say(f"{doc.input}: {summary['words']} words, {summary['strokes']} strokes -> "
                 f"{', '.join(summary['outputs'])}")
 

@@ -48,6 +48,8 @@ LAYOUTS = ("auto", "page", "line", "word")
 CHUNK = 96  # words cropped and decoded together (bounds memory on 2,000-word pages)
 MIN_TEXT_CONFIDENCE = 0.3  # below this the model runs without the OCR text (vanilla mode)
 MIN_PLAUSIBILITY = 0.5  # words whose strokes look less like writing than this are flagged for review
+REVIEW_TEXT_CONFIDENCE = 0.5  # words the recogniser read less surely than this are flagged (likely misread)
+NO_HANDWRITING = "no handwriting found"  # the warning's start, for the GUI and scripts to match on
 
 
 @dataclass(frozen=True)
@@ -371,12 +373,14 @@ def _drawing_ink(mask: np.ndarray, pen: float, bbox, page_size: tuple[int, int])
     side = np.maximum(st[1:, cv2.CC_STAT_WIDTH], st[1:, cv2.CC_STAT_HEIGHT])
     area = st[1:, cv2.CC_STAT_AREA]
     keep = np.zeros(n, bool)
-    keep[1:] = (side >= max(8.0, 4.0 * pen)) & (area >= 6.0 * pen * pen)
+    # a speck is about a pen wide; a dash bullet, the bar of a '-', the foot of a bracket cut off by its
+    # word's box are longer (3-5 pens, 3-12 pen^2)
+    keep[1:] = (side >= max(5.0, 2.0 * pen)) & (area >= 2.0 * pen * pen)
     if not keep.any():
         return np.zeros(mask.shape, bool), False
     kept = area[keep[1:]]
     # measured: sketches and diagrams <= 7 pieces per 1000 ink px with a median piece >= 150 px
-    texture = len(kept) * 1000.0 / kept.sum() > 8.0 and float(np.median(kept)) < 60.0
+    texture = len(kept) >= 5 and len(kept) * 1000.0 / kept.sum() > 8.0 and float(np.median(kept)) < 60.0
     return keep[lab], texture
 
 
@@ -389,7 +393,7 @@ def _trace_drawings(image: np.ndarray, page_image, segmentation, words: Sequence
     pen = [s.width for w in words for s in w.strokes[:1]]
     pen_w = float(np.median(pen)) if pen else 2.5
     out: list[Stroke] = []
-    for region in find_drawings(page_image, segmentation):
+    for region in find_drawings(page_image, segmentation, pen_px=pen_w if pen else None):
         x0, y0 = int(region.bbox[0]), int(region.bbox[1])
         mask = drop_thin_runs(region.mask, pen_w)  # leftover bits of ruling are paper
         mask, texture = _drawing_ink(mask, pen_w, region.bbox, (image.shape[1], image.shape[0]))
@@ -505,6 +509,10 @@ def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = No
             warnings.append(f"{stats['texture']} regions outside the words look like background texture "
                             f"(table, cloth) rather than drawings and were not traced")
     t = lap("drawings", t)
+    words = _flag_unsure(words)
+    if not drawings and not any(x.strokes for x in words):
+        words = []  # boxes without ink are not words: a photo with no writing gives an empty page
+        warnings.insert(0, f"{NO_HANDWRITING}: nothing on this photo looks like writing or drawing")
     h, w = image.shape[:2]
     page_meta.update({
         "to_source": to_source.matrix.tolist(),
@@ -512,8 +520,9 @@ def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = No
         "words_flagged": sum(1 for x in words if x.needs_review),
         "ink_sources": dict(Counter(x.source.value for x in words)),
     })
-    page = Page(w, h, tuple(words), tuple(drawings),
-                str(loaded.path) if loaded.path is not None else None, page_meta)
+    # the file name only: a page travels into exports and projects, the photo's folder must not
+    page = Page(w, h, tuple(words), tuple(drawings), loaded.path.name if loaded.path is not None else None,
+                page_meta)
     _check(cancel)
     if config.debug_dir is not None:
         _write_debug(Path(config.debug_dir), image, page, page_image, segmentation, loaded, warnings)
@@ -521,6 +530,13 @@ def run_page(source: str | Path | np.ndarray, config: PipelineConfig | None = No
     timings["total"] = round(time.perf_counter() - t0, 4)
     yield Progress("check", 1, 1)
     return PageResult(page, image, tuple(warnings), timings)
+
+
+def _flag_unsure(words: list[Word]) -> list[Word]:
+    """Words with ink that the recogniser read unsurely are flagged for review (the ink may be right, the
+    text likely is not)."""
+    return [replace(x, needs_review=True) if x.strokes and not x.needs_review and not x.reviewed
+            and x.confidence < REVIEW_TEXT_CONFIDENCE else x for x in words]
 
 
 # --- helpers for layouts -----------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Drawings: ink that no word box covers (diagrams, arrows, sketches, underlines) as regions to trace.
 
 The page's ink mask (already without the paper's ruling, see segment.page_ink_mask) minus the
-(slightly grown) word boxes, cleaned of specks and hairlines, grouped into regions by proximity.
+(slightly grown) word boxes, cleaned of specks and hairlines, grouped into regions by proximity. Regions
+that are not pen strokes are left out: slivers along the image's border (a table edge, the sheet's shadow),
+hairlines (bits of grid or ruling), and blobs far thicker than a pen (the rim of a cup, a shadow: the ink map sees only the edge of a large
+dark area, a band as wide as its smoothing).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .inkmask import stroke_width
 from .page import PageImage
 from .segment import RULING_MAX_DARKNESS, Segmentation, page_ink_mask
 
@@ -20,6 +24,14 @@ class DrawingRegion:
     bbox: tuple[float, float, float, float]  # x0, y0, x1, y1 in page px
     mask: np.ndarray  # bool, shape (y1 - y0, x1 - x0) (integer bbox): the region's ink
     ink_pixels: int
+    pen_px: float = 0.0  # typical stroke width: 2 x area / outline length (a long stroke's width)
+
+
+MAX_PEN_SIDE = 0.012  # no pen draws lines thicker than this share of the page's short side
+MAX_PEN_RATIO = 5.0  # ... or this many times the words' pen (a marker heading over ballpoint notes is ~4x)
+MIN_PEN_RATIO = 0.5  # hairlines thinner than half the words' pen are paper (grid, ruling, fibres) ...
+MIN_PEN_PX = 1.3  # ... or, with no words to tell the pen, thinner than this
+BORDER_SLIVER = 0.05  # a region within this share of the side from the image's border, along it: an edge
 
 
 def find_drawings(
@@ -27,8 +39,9 @@ def find_drawings(
     seg: Segmentation,
     min_ink_px: int | None = None,
     grow_px: float | None = None,
+    pen_px: float | None = None,
 ) -> list[DrawingRegion]:
-    """Regions of uncovered ink, largest first."""
+    """Regions of uncovered ink, largest first. ``pen_px``: the words' pen width, when known."""
     ink = seg.ink if seg.ink is not None else page_ink_mask(page)
     h, w = ink.shape
     if not ink.any():
@@ -49,6 +62,10 @@ def find_drawings(
     grouped = cv2.dilate(rest.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
     min_px = min_ink_px if min_ink_px is not None else max(20, int(0.02 * unit * unit))
+    max_pen = MAX_PEN_SIDE * min(h, w)
+    min_pen = MIN_PEN_RATIO * pen_px if pen_px else MIN_PEN_PX
+    if pen_px:
+        max_pen = min(max_pen, max(6.0, MAX_PEN_RATIO * pen_px))
     out = []
     for i in range(1, n):
         x, y, bw, bh, _ = stats[i]
@@ -62,10 +79,14 @@ def find_drawings(
             continue  # a hairline: a fragment of faint ruling, not a pen stroke
         if _is_ruling_piece(page, sub, x, y, x0, y0, x1, y1):
             continue
-        if _is_frame(x0, y0, x1, y1, w, h):
+        if _is_frame(x0, y0, x1, y1, w, h) or _is_border_sliver(x0, y0, x1, y1, w, h):
             continue
-        out.append(DrawingRegion(bbox=(float(x0), float(y0), float(x1), float(y1)),
-                                 mask=rest[y0:y1, x0:x1] & (lab[y0:y1, x0:x1] == i), ink_pixels=cnt))
+        mask = rest[y0:y1, x0:x1] & (lab[y0:y1, x0:x1] == i)
+        pen = stroke_width(mask)
+        if not min_pen <= pen <= max_pen:
+            continue
+        out.append(DrawingRegion(bbox=(float(x0), float(y0), float(x1), float(y1)), mask=mask, ink_pixels=cnt,
+                                 pen_px=pen))
     out.sort(key=lambda d: -d.ink_pixels)
     return out
 
@@ -77,6 +98,15 @@ def _is_frame(x0, y0, x1, y1, w: int, h: int) -> bool:
     if (y0 <= e or y1 >= h - e) and (x1 - x0) > 0.6 * w:
         return True
     return bool((x0 <= e or x1 >= w - e) and (y1 - y0) > 0.6 * h)
+
+
+def _is_border_sliver(x0, y0, x1, y1, w: int, h: int) -> bool:
+    """Ink touching the image's border that stays within a thin band along it: the edge of the table or
+    of the sheet, its shadow, a cut-off finger; writing that runs off the page reaches further in."""
+    e = 2
+    dx, dy = BORDER_SLIVER * w, BORDER_SLIVER * h
+    return bool((x0 <= e and x1 <= dx) or (x1 >= w - e and x0 >= w - dx)
+                or (y0 <= e and y1 <= dy) or (y1 >= h - e and y0 >= h - dy))
 
 
 def _is_ruling_piece(page: PageImage, sub: np.ndarray, x: int, y: int, x0, y0, x1, y1) -> bool:

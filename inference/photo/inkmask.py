@@ -89,3 +89,11 @@ def ink_mask(image: np.ndarray, stroke_px: float | None = None) -> np.ndarray:
         return np.zeros(u8.shape, bool)
     thr, _ = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return u8 > max(thr, 40)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Width of the strokes in a bool mask: 2 x area / outline length (exact for long bands, holes
+    counted), so a filled blob or a thick ring reads as thick however long it is."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    return float(2.0 * mask.sum() / perimeter) if perimeter > 0 else 0.0

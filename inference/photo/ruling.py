@@ -1,8 +1,11 @@
 """Ruled and grid lines out of a word's ink mask, handwriting kept.
 
-A ruling is a thin straight run within +-6 degrees of level spanning most of the crop; strokes crossing it
-keep their pixels where the ink runs further across the ruling than the ruling is thick. Leftover bits of a
-dashed or bent ruling are flat pieces clearly thinner than the pen. (Page-wide long lines are removed by
+A ruling is a straight run within +-6 degrees of level that continues beyond the writing: from one side of
+the crop to the other (the crop has a margin around the word, which writing does not fill), or, when
+shorter, thinner than the pen. Strokes crossing it keep their pixels where the ink runs further across the
+ruling than the ruling is thick; a pen-thick bar inside the word ('=', '-', a t-bar, an arrow's shaft, an
+underline) is not a ruling. Leftover bits of a dashed or bent ruling are flat pieces clearly thinner than
+the pen. (Page-wide long lines are removed by
 :func:`inference.photo.segment.remove_long_lines`.)
 """
 
@@ -10,6 +13,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
+from .inkmask import stroke_width
 
 _RULE_ANGLES = (-6.0, -4.0, -2.5, -1.2, 0.0, 1.2, 2.5, 4.0, 6.0)
 
@@ -52,7 +57,8 @@ def _rule_runs(mask: np.ndarray, span_frac: float) -> np.ndarray:
 
 
 def remove_rules(mask: np.ndarray, span_frac: float = 0.6) -> np.ndarray:
-    """Drop ruled/grid lines: thin straight runs (within +-6 degrees of level) spanning most of the width.
+    """Drop ruled/grid lines: straight runs (within +-6 degrees of level) spanning most of the width that
+    reach both sides of the crop, or are thinner than the pen.
 
     Strokes crossing a ruling keep their pixels where the ink runs at least 3 px further across it than
     the ruling is thick.
@@ -64,12 +70,17 @@ def remove_rules(mask: np.ndarray, span_frac: float = 0.6) -> np.ndarray:
         return mask
     # a run from one side of the crop to the other is a ruling, however thick (w04/w05 in the real photos:
     # a line as thick as the pen): "thicker than the ruling" is then measured against its own thickness
-    # (area / length). Shorter runs may be underlines or long pen strokes: only thin ones go.
+    # (area / length). Shorter runs may be underlines, bars of '=' or arrow shafts: only runs clearly
+    # thinner than the pen go (the pen: the ink's own stroke width, rulings included, so a bit low).
     _, lab, st, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
     x0, w = st[:, cv2.CC_STAT_LEFT], st[:, cv2.CC_STAT_WIDTH]
     side_to_side = (x0 <= 1) & (x0 + w >= mask.shape[1] - 1)
-    own = np.ceil(st[:, cv2.CC_STAT_AREA] / np.maximum(w, 1)).astype(int) + 3
-    k = np.where(side_to_side, np.maximum(4, own), 4)
+    thickness = st[:, cv2.CC_STAT_AREA] / np.maximum(w, 1)
+    pen = stroke_width(mask)
+    own = np.ceil(thickness).astype(int) + 3
+    thin = int(np.clip(round(0.75 * pen), 2, 4))
+    k = np.where(side_to_side, np.maximum(4, own), thin)
+    ruling = side_to_side | (thickness < 0.75 * pen)
     drop = np.zeros(mask.shape, bool)
     m8 = mask.astype(np.uint8)
     k[0] = 0  # the background: never dropped
@@ -77,8 +88,10 @@ def remove_rules(mask: np.ndarray, span_frac: float = 0.6) -> np.ndarray:
     for kh in np.unique(k[1:]):
         drop |= (need == kh) & ~_vertical_opening(m8, int(kh))
     out = mask & ~drop
-    # what is left entirely inside a ruling's band is a piece of the ruling, not a stroke crossing it
-    band = cv2.dilate(runs.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    # what is left entirely inside a ruling's band is a piece of the ruling, not a stroke crossing it (a
+    # pen-thick bar's own band holds the whole bar: not a ruling, so no band)
+    ruling[0] = False
+    band = cv2.dilate((runs & ruling[lab]).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     n2, lab2 = cv2.connectedComponents(out.astype(np.uint8), connectivity=8)
     total = np.bincount(lab2.ravel(), minlength=n2)
     inside = np.bincount(lab2[band], minlength=n2)

@@ -16,7 +16,7 @@ from itertools import pairwise
 import cv2
 import numpy as np
 
-from .inkmask import brightest_channel
+from .inkmask import brightest_channel, darkest_channel
 from .page import PageImage, order_corners
 
 ENGINE_PARAMS = {
@@ -101,13 +101,100 @@ def page_ink_mask(page: PageImage) -> np.ndarray:
     ink = _hysteresis_mask(page.normalized)
     if not ink.any():
         return ink
-    light = None
-    if page.image.ndim == 3:
-        light = brightest_channel(page.image) >= 255.0 * (1.0 - RULING_MAX_DARKNESS)
-    return remove_long_lines(ink, RULING_MIN_FRAC, light)
+    tone = brightest_channel(page.image)
+    light = tone >= 255.0 * (1.0 - RULING_MAX_DARKNESS) if page.image.ndim == 3 else None
+    deep = darkest_channel(page.image) if page.image.ndim == 3 else None
+    # rulings are found whole on a low cut (the ink cut keeps only bits of a faint or shadowed one)
+    faint = page.normalized > RULING_FAINT * _darkness_cut(page.normalized)
+    return remove_long_lines(ink, RULING_MIN_FRAC, light, tone, faint, deep)
 
 
-def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray | None = None) -> np.ndarray:
+RULING_FAINT = 0.35  # share of the ink cut at which faint rulings are still whole
+
+
+def _darkness_cut(dark: np.ndarray) -> float:
+    """The ink cut of ink_mask_from_darkness, as darkness."""
+    u8 = np.clip(dark * 255, 0, 255).astype(np.uint8)
+    thr, _ = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return max(float(thr), 40.0) / 255.0
+
+
+PEN_UNDER_RULING = 0.65  # on a ruling, pixels darker than this share of the ruling's own tone are a pen's
+RULING_TONE = 0.8  # pieces along a ruling this close to its tone (or paper-light) are ruling
+RULING_ROW_COVER = 0.6  # pieces in one straight row covering this share of the page side are a ruling
+# (measured: synthetic rulings 0.9-1.0, a margin line half in shadow 0.65; the stems of letters in a
+# column of text lines up to 0.39)
+RULING_ROW_TONE = 160.0  # ... when lighter than this in the brightest channel (a row of pen ink is darker)
+_ROW_SLOPES = np.linspace(-0.03, 0.03, 13)  # rulings of a rectified page are level within ~1.7 degrees
+
+
+def _collinear_rows(pieces: np.ndarray, horizontal: bool, thick: int, tone: np.ndarray | None = None) -> np.ndarray:
+    """Band (uint8) over the straight rows of ``pieces`` (thin straight bits of ink) that hold pieces
+    across RULING_ROW_COVER of the page's side (and of 2/3 of its longer side: across a photo of one
+    line, a letter's stem spans the height) and reach over half of it: a ruling broken up by shadow,
+    faintness or the words on it. All rulings of a page share one slope, found first."""
+    p = pieces if horizontal else pieces.T
+    tn = None if tone is None else (tone if horizontal else tone.T)
+    side = p.shape[1]
+    ys, xs = np.nonzero(p)
+    band = np.zeros(p.shape, np.uint8)
+    min_cover = RULING_ROW_COVER * max(side, 2.0 * max(p.shape) / 3.0)
+    if len(xs) < min_cover or min_cover > side:
+        return np.zeros(pieces.shape, np.uint8)
+    rel = xs - side / 2.0
+    best = None
+    for s in _ROW_SLOPES:  # the slope that stacks the pieces into the sharpest rows
+        rows = np.rint(ys - s * rel).astype(np.int64)
+        off = int(rows.min())
+        hist = np.bincount(rows - off)
+        score = float(np.dot(hist, hist))
+        if best is None or score > best[0]:
+            best = (score, s, rows, off)
+    _, s, rows, off = best
+    # distinct columns per row (a thick piece counts once), rows 1 px apart merged
+    key = np.unique((rows - off) * side + xs)
+    r, c = key // side, key % side
+    cover = np.bincount(r, minlength=int(r.max()) + 3).astype(np.float64)
+    cover = np.maximum(cover, np.maximum(np.roll(cover, 1), np.roll(cover, -1)))
+    lo = np.full(len(cover), side, np.int64)
+    hi = np.full(len(cover), -1, np.int64)
+    np.minimum.at(lo, r, c)
+    np.maximum.at(hi, r, c)
+    for row in np.nonzero(cover >= min_cover)[0]:
+        a, b = lo[max(0, row - 1):row + 2].min(), hi[max(0, row - 1):row + 2].max()
+        if b - a < 0.5 * side:
+            continue
+        sel = np.abs(rows - off - row) <= 1
+        if tn is not None and float(np.median(tn[ys[sel], xs[sel]])) < RULING_ROW_TONE:
+            continue
+        y0 = row + off + s * (0 - side / 2.0)
+        y1 = row + off + s * (side - 1 - side / 2.0)
+        cv2.line(band, (0, round(y0)), (side - 1, round(y1)), 1, thick)
+    return band if horizontal else np.ascontiguousarray(band.T)
+
+
+def _darker_than_own_line(r: np.ndarray, tone: np.ndarray) -> np.ndarray:
+    """Pixels of ``r`` (uint8) clearly darker than the core of their own line (connected piece of ``r``;
+    its core: the darkest fifth, as ``r`` takes in the line's lighter blurred edges): a line in a shadow
+    or at the bottom of the page is darker than the others, not a pen."""
+    out = np.zeros_like(r)
+    n, lab, st, _ = cv2.connectedComponentsWithStats(r, connectivity=8)
+    for i in range(1, n):
+        x, y, w, h = st[i, :4]
+        sub = lab[y:y + h, x:x + w] == i
+        t = tone[y:y + h, x:x + w]
+        out[y:y + h, x:x + w] |= (sub & (t < PEN_UNDER_RULING * float(np.percentile(t[sub], 20)))).astype(np.uint8)
+    return out
+
+
+def _like(channel: np.ndarray, on: np.ndarray, share: float) -> np.ndarray:
+    """Pixels at least ``share`` of the ruling's own median value in ``channel`` (``on``: the ruling)."""
+    return channel >= share * float(np.median(channel[on]))
+
+
+def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray | None = None,
+                      tone: np.ndarray | None = None, faint: np.ndarray | None = None,
+                      deep: np.ndarray | None = None) -> np.ndarray:
     """The mask without ruled, grid and margin lines that pass as ink (grey ruling cannot be told from
     pencil by colour, and blue ruling is as dark as a blue pen in its darkest channel).
 
@@ -115,11 +202,20 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
     along a faint line are bridged first). Where words interrupt a ruled line the pieces between them
     are short, so each long piece is extended along its own direction across the page, and straight
     runs inside that band go too (only ``light`` pixels, if given: coloured ruling is paper-bright in
-    the brightest channel). Handwriting crossing a line keeps its strokes.
+    the brightest channel). Handwriting crossing a line keeps its strokes. With ``tone`` (the brightest
+    channel, paper ~255), pen strokes lying along a line keep their pixels where they are clearly darker
+    than the line itself (an underline or an arrow shaft drawn on a ruled line; the line's own tone is the
+    median of what it would remove, so a ruling as dark as the pen stays removed). ``faint``: a
+    low-cut mask on which faint rulings are whole; rows of straight pieces across the page there are
+    rulings too, and what in them is about as light as they are goes. ``deep`` (the darkest channel)
+    tells a coloured pen from the ruling where the brightest channel cannot (a red pen is paper-light
+    there).
     """
     h, w = mask.shape
     m8 = mask.astype(np.uint8)
     removes = []
+    row_bands = np.zeros_like(m8)
+    likes = np.zeros(m8.shape, bool)
     for horizontal in (True, False):
         side = w if horizontal else h
         # measured against the longer side: on a photo of one line, 20% of its height is a letter's stem
@@ -134,7 +230,19 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
         t = max(RULING_MAX_PX, int(0.007 * max(h, w)))
         thick = (1, t + 1) if horizontal else (t + 1, 1)
         lines &= 1 - cv2.morphologyEx(lines, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick))
-        if not lines.any():
+        short = (11, 1) if horizontal else (1, 11)
+        straight = cv2.morphologyEx(m8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, short))
+        if faint is not None:
+            straight_f = cv2.morphologyEx(faint.astype(np.uint8) | m8, cv2.MORPH_OPEN,
+                                          cv2.getStructuringElement(cv2.MORPH_RECT, short))
+        else:
+            straight_f = straight
+        thin = straight_f & (1 - cv2.morphologyEx(straight_f, cv2.MORPH_OPEN,
+                                                  cv2.getStructuringElement(cv2.MORPH_RECT, thick)))
+        # a faint or shadowed ruling breaks into pieces none of which is long: pieces in a row across
+        # the page are one
+        rows = _collinear_rows(thin, horizontal, t, tone)
+        if not lines.any() and not rows.any():
             continue
         band = np.zeros_like(m8)
         n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
@@ -153,17 +261,34 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
                 p0, p1 = p0[::-1], p1[::-1]
             q0, q1 = np.rint(p0).astype(int), np.rint(p1).astype(int)
             cv2.line(band, (int(q0[0]), int(q0[1])), (int(q1[0]), int(q1[1])), 1, int(thick) + 4)
-        short = (11, 1) if horizontal else (1, 11)
-        straight = cv2.morphologyEx(m8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, short))
+        cand = band & straight
         if light is not None:
-            straight &= light.astype(np.uint8)
+            cand &= light.astype(np.uint8)
+        on = (rows & straight) > 0
+        if tone is not None and on.any():
+            # a ruling found as a row of pieces (faint, or in a shadow): what in it is about as light as
+            # the ruling itself goes, in the brightest channel and in the darkest (where a red or blue
+            # pen is dark although paper-light in the brightest)
+            like = _like(tone, on, RULING_TONE) & (_like(deep, on, RULING_TONE) if deep is not None else True)
+            cand |= rows & straight & like.astype(np.uint8)
+            likes |= like
+            row_bands |= rows
         across = np.ones((3, 1) if horizontal else (1, 3), np.uint8)  # grow across the line only
-        removes.append((cv2.dilate((lines | (band & straight)) & m8, across), horizontal))
+        removes.append((cv2.dilate((lines | cand) & m8, across), horizontal))
     if not removes:
         return mask
     gone = np.zeros_like(m8)
+    pen = np.zeros_like(m8)
     for r, _ in removes:
+        if tone is not None and r.any():
+            # the brightest channel only: the core of a saturated blue ruling is as dark as a pen in the
+            # darkest (measured: blue-ruled pages lost 0.12-0.16 precision to ruling given back)
+            pen |= _darker_than_own_line(r, tone)
         gone |= r
+    if len(removes) == 2:
+        # where two rulings cross (and a blurred pixel or two around) they are darker than either
+        pen &= 1 - cv2.dilate(removes[0][0] & removes[1][0], np.ones((5, 5), np.uint8))
+    gone &= 1 - pen
     kept = m8 & (gone == 0)
     # strokes crossing or sitting on a line: give back the line's pixels next to ink that stays
     # (within 2 px across the line), so letters are not cut in two or thinned away
@@ -171,6 +296,15 @@ def remove_long_lines(mask: np.ndarray, min_frac: float = 0.1, light: np.ndarray
     for r, horizontal in removes:
         near = cv2.dilate(kept, np.ones((5, 1) if horizontal else (1, 5), np.uint8))
         out |= r & near
+    # what is left wholly inside a ruling's band, as light as a ruling, is a bit of it (where two rulings
+    # cross, or a blurred stretch too short to look straight)
+    n, lab = cv2.connectedComponents(out, connectivity=8)
+    if n > 1 and row_bands.any():
+        total = np.bincount(lab.ravel(), minlength=n)
+        piece = np.bincount(lab[row_bands > 0], minlength=n) == total
+        piece &= np.bincount(lab[likes], minlength=n) >= 0.5 * total
+        piece[0] = False
+        out &= (~piece[lab]).astype(np.uint8)
     return out.astype(bool)
 
 

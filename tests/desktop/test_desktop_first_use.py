@@ -183,6 +183,9 @@ def test_engine_warnings_in_plain_words():
     assert plain == ["2 words had no visible ink.", "No handwriting was found on this page.",
                      "Only the first 600 of 900 words were converted."]
     assert plain_warnings(["something new happened"]) == ["Something new happened."]
+    # a photo with no writing at all says so once, whichever of the engine's two warnings it got
+    assert plain_warnings(["no handwriting found: nothing on this photo looks like writing or drawing",
+                           "no words found on the page"]) == ["No handwriting was found on this page."]
 
 
 def test_converting_two_queued_pages_reads_plainly(win, qtbot, tmp_path, messages):

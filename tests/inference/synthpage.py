@@ -61,6 +61,8 @@ class SynthPage:
     line_of_word: list[int] = field(default_factory=list)
     paper: str = "plain"
     drawing_quads: list[np.ndarray] = field(default_factory=list)  # (4, 2) photo px per drawn diagram
+    strokes: list[np.ndarray] = field(default_factory=list)  # (n, 2) pen paths in flat page px (words, drawings)
+    pen_width: float = 0.0  # in flat page px
 
 
 @cache
@@ -302,7 +304,9 @@ def make_page(
     dquads = [to_photo.apply(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])) for x0, y0, x1, y1 in drawn]
     return SynthPage(image=photo, word_quads=quads, texts=texts, page_corners=corners, page_size=(w, h),
                      page_to_photo=to_photo, rotation=rotation, page_word_boxes=boxes, line_of_word=lines,
-                     paper=paper, drawing_quads=dquads)
+                     paper=paper, drawing_quads=dquads,
+                     strokes=[np.asarray(p, float) for ws in words_strokes for p in ws] + list(words_strokes_draw),
+                     pen_width=width)
 
 
 # --- scoring helpers shared by tests and the benchmark report ------------------------------------------

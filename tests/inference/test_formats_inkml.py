@@ -43,7 +43,7 @@ def make_page(seed=0) -> Page:
              confidence=1.0, source=InkSource.MODEL, fidelity=1.0),
     )
     return Page(1600, 1200, words, (_stroke(rng, 9, width=5.0), _stroke(rng, 2, measured=True)),
-                image_path="/photos/note 1.jpg", meta={"layout": "page", "angle": 1.5})
+                image_path="note 1.jpg", meta={"layout": "page", "angle": 1.5})
 
 
 def assert_pages_equal(a: Page, b: Page, tol: float = 1e-3) -> None:

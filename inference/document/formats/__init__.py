@@ -14,7 +14,7 @@ import numpy as np
 from ...errors import FormatError
 from ..ink import Page
 from ._io import atomic_write
-from .inkml import inkml_bytes, read_inkml, write_inkml
+from .inkml import FRAMES, inkml_bytes, read_inkml, write_inkml
 from .pdf import pdf_bytes, pdf_document_bytes, write_pdf
 from .png import png_bytes, write_png
 from .svg import read_svg, svg_bytes, write_svg
@@ -34,7 +34,8 @@ def _svg(page: Page, image: np.ndarray | None) -> bytes:
 
 
 EXPORTERS: dict[str, Exporter] = {
-    "inkml": Exporter("inkml", ".inkml", "W3C InkML with word text", lambda p, _img: inkml_bytes(p)),
+    "inkml": Exporter("inkml", ".inkml", "W3C InkML with word text (source photo's pixels)",
+                      lambda p, _img: inkml_bytes(p, "source")),
     "svg": Exporter("svg", ".svg", "SVG paths (searchable text, optional photo layer)", _svg),
     "xopp": Exporter("xopp", ".xopp", "Xournal++ document", lambda p, img: xopp_bytes(p, img)),
     "png": Exporter("png", ".png", "PNG image of the ink", png_bytes),
@@ -59,14 +60,20 @@ def format_for_path(path: str | os.PathLike) -> str:
 
 
 def export_page(page: Page, path: str | os.PathLike, fmt: str | None = None,
-                image: np.ndarray | None = None) -> Path:
+                image: np.ndarray | None = None, frame: str = "source") -> Path:
     """Write ``page`` to ``path`` as ``fmt`` (default: from the suffix); ``image`` is an optional photo
-    underlay (RGB uint8 of the page) for svg, xopp and png. Returns the path written."""
+    underlay (RGB uint8 of the page) for svg, xopp and png. ``frame`` is InkML's coordinate frame: the
+    source photo's pixels (default) or "page" (svg, xopp and png are always in the page frame). Returns the
+    path written."""
     fmt = (fmt or format_for_path(path)).lower()
+    return atomic_write(path, export_bytes(page, fmt, image, frame))
+
+
+def export_bytes(page: Page, fmt: str, image: np.ndarray | None = None, frame: str = "source") -> bytes:
+    """The file contents :func:`export_page` writes (for callers that write elsewhere, e.g. a batch)."""
     if fmt not in EXPORTERS:
         raise FormatError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}")
-    data = EXPORTERS[fmt].to_bytes(page, image)
-    return atomic_write(path, data)
+    return inkml_bytes(page, frame) if fmt == "inkml" else EXPORTERS[fmt].to_bytes(page, image)
 
 
 def import_page(path: str | os.PathLike) -> Page:
@@ -81,9 +88,11 @@ def import_page(path: str | os.PathLike) -> Page:
 __all__ = [
     "EXPORTERS",
     "FORMATS",
+    "FRAMES",
     "IMPORTERS",
     "Exporter",
     "atomic_write",
+    "export_bytes",
     "export_page",
     "format_for_path",
     "import_page",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -61,3 +62,12 @@ def nums(arr: np.ndarray) -> list[str]:
 def num64(v: float) -> str:
     """Shortest positional text that reads back to the same float64."""
     return np.format_float_positional(float(v), unique=True, trim="-")
+
+
+def file_name_only(path: str | None) -> str | None:
+    """The last part of a path (POSIX, Windows or file: URI): exports name the photo, never the folders
+    it lies in (a user name, a client's name) - those would leak with every shared file."""
+    if not path:
+        return None
+    name = re.split(r"[\\/]", str(path).rstrip("\\/"))[-1]
+    return name or None

@@ -11,11 +11,21 @@ What we write (valid against the W3C XSD):
   ``inklift:*`` annotations for the other Word fields (quad, confidence, source, fidelity, needsReview,
   reviewed), then its traces;
 * drawings (loose strokes) as traces outside any group;
-* ink-level annotations: ``application``, ``inklift:pageWidth``/``pageHeight``, ``inklift:imagePath``,
-  ``inklift:meta`` (JSON).
+* ink-level annotations: ``application``, ``inklift:pageWidth``/``pageHeight``, ``inklift:imagePath`` (the
+  photo's file name only, never its folder), ``inklift:meta`` (JSON), ``inklift:frame`` and, in the source
+  frame, ``inklift:pageToFrame`` (9 numbers, row-major) and ``inklift:widthScale``.
+
+Frames: ``frame="source"`` (what exports write: ``export_page``'s default) writes X/Y, quads and brush widths
+in the source photo's own pixels
+(the file as it lies on disk, before InkLift downscaled, turned or rectified it), through the page's
+``meta["to_source"]``: ink drawn at those coordinates lands on the photo, as InkSight pastes its ink back.
+``frame="page"`` (the writers' default, exact: projects store pages this way) writes InkLift's upright,
+rectified page pixels. A page without ``to_source`` is written in
+its page frame whatever is asked (the file says which). The reader maps source-frame files back to page
+pixels with the transform written beside them (exact to ~1e-4 px, not bit-exact).
 
 Coordinates are written as the shortest decimal that reads back to the same float32, so our own files
-round-trip exactly.
+in the page frame round-trip exactly.
 
 The reader also takes InkML from other tools: channels in any order (and extra ones, ignored), no
 traceFormat (X Y assumed), the ``x,y x,y`` variant (InkSight), explicit/``'``/``"`` difference-encoded
@@ -38,7 +48,8 @@ from lxml import etree
 from ... import __version__
 from ...errors import FormatError
 from ..ink import DEFAULT_COLOR, DEFAULT_WIDTH, InkSource, Page, Quad, Stroke, Word, ink_bounds
-from ._io import atomic_write, num64, nums
+from ..transforms import Transform
+from ._io import atomic_write, file_name_only, num64, nums
 from ._safexml import MAX_ABS_COORD, MAX_POINTS, MAX_TRACES, local, parse_xml, read_bounded
 
 NS = "http://www.w3.org/2003/InkML"
@@ -58,6 +69,36 @@ _MS_PER_UNIT = {"ms": 1.0, "s": 1000.0}
 _SYNTH_SPEED_PX_PER_MS = 0.5
 _SYNTH_PEN_UP_MS = 120.0
 _TEXT_ANNOTATIONS = ("transcription", "truth", "textField", "text", "label")
+FRAMES = ("source", "page")  # what X/Y mean in a written file: the source photo's pixels or the page's
+
+
+def source_transform(page: Page) -> Transform | None:
+    """Page px -> source photo px from ``page.meta["to_source"]``, or None when absent or unusable."""
+    m = (page.meta or {}).get("to_source")
+    if m is None:
+        return None
+    try:
+        tf = Transform(np.asarray(m, dtype=np.float64).reshape(3, 3))
+        tf.inverse()
+    except (ValueError, TypeError, np.linalg.LinAlgError):
+        return None
+    return tf
+
+
+def local_scale(tf: Transform, x: float, y: float) -> float:
+    """Linear scale of ``tf`` around (x, y) (a perspective warp scales differently across the page)."""
+    p = tf.apply(np.array([[x, y], [x + 1.0, y], [x, y + 1.0]]))
+    (ax, ay), (bx, by) = p[1] - p[0], p[2] - p[0]
+    return float(np.sqrt(abs(ax * by - ay * bx)))
+
+
+def _source_size(page: Page) -> tuple[float, float] | None:
+    size = (page.meta or {}).get("source_size")
+    try:
+        w, h = (float(v) for v in size)
+    except (TypeError, ValueError):
+        return None
+    return (w, h) if all(math.isfinite(v) and 0 < v <= MAX_ABS_COORD for v in (w, h)) else None
 
 
 # ------------------------------------------------------------------------------------------------ writer
@@ -95,13 +136,30 @@ def _trace_text(stroke: Stroke) -> str:
     return ", ".join(f"{v[i]} {v[i + 1]} {v[i + 2]}" for i in range(0, len(v), 3))
 
 
-def to_inkml_tree(page: Page) -> etree._ElementTree:
+def to_inkml_tree(page: Page, frame: str = "page") -> etree._ElementTree:
+    """The page as an InkML tree; ``frame`` is "source" (the photo's pixels, when the page knows its
+    ``to_source``) or "page" (InkLift's upright page pixels)."""
+    if frame not in FRAMES:
+        raise FormatError(f"unknown InkML frame {frame!r}; choose one of {', '.join(FRAMES)}")
+    tf = source_transform(page) if frame == "source" else None
+    area = (page.width, page.height)
+    width_scale = 1.0
+    if tf is not None:
+        # one width factor for the page (brushes are shared): the scale at the page's centre
+        width_scale = local_scale(tf, page.width / 2.0, page.height / 2.0)
+        area = _source_size(page) or area
+        page = _mapped_page(page, tf.apply, width_scale)
     root = _E("ink")
     _annotation(root, "application", f"{APPLICATION} {__version__}")
     _annotation(root, _P + "pageWidth", str(page.width))
     _annotation(root, _P + "pageHeight", str(page.height))
-    if page.image_path:
-        _annotation(root, _P + "imagePath", page.image_path)
+    _annotation(root, _P + "frame", "source" if tf is not None else "page")
+    if tf is not None:
+        _annotation(root, _P + "pageToFrame", " ".join(num64(v) for v in tf.matrix.ravel()))
+        _annotation(root, _P + "widthScale", num64(width_scale))
+    name = file_name_only(page.image_path)
+    if name:
+        _annotation(root, _P + "imagePath", name)
     if page.meta:
         try:
             _annotation(root, _P + "meta", json.dumps(page.meta, sort_keys=True, allow_nan=False))
@@ -115,7 +173,7 @@ def to_inkml_tree(page: Page) -> etree._ElementTree:
     ):
         s = _E("inkSource", defs, xml_id=src, manufacturer=APPLICATION, model=model, description=desc)
         _trace_format(s, "traceFormat" if src == _SYNTH_SRC else None)
-        _E("activeArea", s, width=str(page.width), height=str(page.height), units="dev")
+        _E("activeArea", s, width=num64(area[0]), height=num64(area[1]), units="dev")
     _E("context", defs, xml_id=_SYNTH_CTX, inkSourceRef=f"#{_SYNTH_SRC}")
     _E("context", defs, xml_id=_MEAS_CTX, inkSourceRef=f"#{_MEAS_SRC}")
 
@@ -156,12 +214,24 @@ def to_inkml_tree(page: Page) -> etree._ElementTree:
     return etree.ElementTree(root)
 
 
-def inkml_bytes(page: Page) -> bytes:
-    return etree.tostring(to_inkml_tree(page), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+def _mapped_page(page: Page, fn, width_scale: float) -> Page:
+    """Strokes (points and widths) and word quads through ``fn``; width, height and meta unchanged."""
+    def stroke(s: Stroke) -> Stroke:
+        out = s.mapped(lambda xy: fn(xy).astype(np.float32))
+        return Stroke(out.points, color=s.color, width=s.width * width_scale, time_measured=s.time_measured)
+
+    words = tuple(Word(tuple(stroke(s) for s in w.strokes), Quad.from_array(fn(w.quad.to_array())), w.text,
+                       w.confidence, w.source, w.fidelity, w.needs_review, w.reviewed) for w in page.words)
+    return Page(page.width, page.height, words, tuple(stroke(s) for s in page.drawings), page.image_path,
+                page.meta)
 
 
-def write_inkml(page: Page, path: str | os.PathLike) -> Path:
-    return atomic_write(path, inkml_bytes(page))
+def inkml_bytes(page: Page, frame: str = "page") -> bytes:
+    return etree.tostring(to_inkml_tree(page, frame), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def write_inkml(page: Page, path: str | os.PathLike, frame: str = "page") -> Path:
+    return atomic_write(path, inkml_bytes(page, frame))
 
 
 # ------------------------------------------------------------------------------------------------ reader
@@ -684,6 +754,10 @@ def page_from_root(root: etree._Element, what: str) -> Page:
             needs_review=_bool(ann.get(_P + "needsReview", "false"), f"{wwhat}: needsReview"),
             reviewed=_bool(ann.get(_P + "reviewed", "false"), f"{wwhat}: reviewed"),
         ))
+    page = Page(width, height, tuple(words), _strokes(raw_drawings, shift, ours),
+                ink_ann.get(_P + "imagePath") or None)
+    if ours and ink_ann.get(_P + "frame", "page").strip() == "source":
+        page = _back_to_page(page, ink_ann, what)
     meta: dict = {}
     if _P + "meta" in ink_ann:
         try:
@@ -691,14 +765,23 @@ def page_from_root(root: etree._Element, what: str) -> Page:
         except (ValueError, RecursionError):
             raise FormatError(f"{what}: page metadata is not valid JSON") from None
         meta = m if isinstance(m, dict) else {}
-    return Page(
-        width=width,
-        height=height,
-        words=tuple(words),
-        drawings=_strokes(raw_drawings, shift, ours),
-        image_path=ink_ann.get(_P + "imagePath") or None,
-        meta=meta,
-    )
+    return Page(page.width, page.height, page.words, page.drawings, page.image_path, meta)
+
+
+def _back_to_page(page: Page, ann: dict[str, str], what: str) -> Page:
+    """A source-frame file of ours back in page px, through the transform written beside the ink."""
+    try:
+        m = np.array([float(v) for v in ann.get(_P + "pageToFrame", "").split()])
+    except ValueError:
+        raise FormatError(f"{what}: pageToFrame must be 9 numbers") from None
+    if m.shape != (9,) or not np.all(np.isfinite(m)):
+        raise FormatError(f"{what}: pageToFrame must be 9 finite numbers")
+    scale = _float(ann.get(_P + "widthScale", "1"), f"{what}: widthScale", 1e-6, 1e6)
+    try:
+        inv = Transform(m.reshape(3, 3)).inverse()
+    except (ValueError, np.linalg.LinAlgError):
+        raise FormatError(f"{what}: pageToFrame is not invertible") from None
+    return _mapped_page(page, inv.apply, 1.0 / scale)
 
 
 def inkml_from_bytes(data: bytes, what: str = "InkML") -> Page:

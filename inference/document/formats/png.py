@@ -1,5 +1,5 @@
 """PNG export: our own rasterisation (:mod:`inference.document.render`) of the page's strokes, optionally over the
-photo, at the photo's pixel size."""
+page image, at the page's pixel size (InkLift's upright, rectified page frame, like SVG and .xopp)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,10 @@
 """SVG export (svgwrite) and a reader for the SVGs we write.
 
-Layout of the file (viewBox = the page in photo pixels, so the ink sits exactly on the photo):
+Frame: InkLift's page (the photo turned upright, rectified and lit evenly; ``Page`` pixels), so the ink sits
+exactly on the page image the engine returns, which is what the photo layer holds. Only InkML is written in
+the source photo's own pixels. ``data-image-path`` holds the photo's file name, never its folder.
+
+Layout of the file (viewBox = the page in page pixels):
 
 * ``<g id="photo">``: optional photo underlay, an embedded JPEG/PNG data URI (Inkscape sees a layer);
 * ``<g id="ink">``: one ``<g class="word">`` per word with a ``<title>`` (its text, so the file stays
@@ -28,7 +32,7 @@ import svgwrite
 from ... import __version__
 from ...errors import FormatError
 from ..ink import DEFAULT_COLOR, DEFAULT_WIDTH, InkSource, Page, Quad, Stroke, Word, ink_bounds
-from ._io import atomic_write, num, num64, nums
+from ._io import atomic_write, file_name_only, num, num64, nums
 from ._safexml import MAX_ABS_COORD, MAX_POINTS, MAX_TRACES, local, parse_xml, read_bounded
 from .inkml import xml_text
 
@@ -75,8 +79,9 @@ def svg_drawing(page: Page, image: np.ndarray | None = None, photo_format: str =
     dwg = svgwrite.Drawing(size=(f"{w}px", f"{h}px"), viewBox=f"0 0 {w} {h}", profile="full", debug=False)
     dwg.attribs["xmlns:inkscape"] = _INKSCAPE_NS
     dwg.attribs["data-generator"] = f"InkLift {__version__}"
-    if page.image_path:
-        dwg.attribs["data-image-path"] = xml_text(page.image_path)
+    name = file_name_only(page.image_path)
+    if name:
+        dwg.attribs["data-image-path"] = xml_text(name)
     dwg.set_desc(desc="Handwriting as editable strokes, made by InkLift")
     if image is not None:
         photo = dwg.g(id="photo", opacity=num64(photo_opacity))

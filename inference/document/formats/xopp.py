@@ -1,5 +1,7 @@
 """Xournal++ ``.xopp`` export: gzipped XML, ``fileversion="4"`` (what Xournal++ 1.1+ writes).
 
+Frame: InkLift's page (upright, rectified), like SVG and PNG; the Photo layer is that page image.
+
 Scale: a photo has pixels, a Xournal++ page has points (1/72 in). A photo pixel counts as a CSS pixel
 (72/96 pt), except that pages wider than A4 (595.276 pt) are shrunk to A4 width: a 4000 px phone photo of
 a sheet becomes an A4-wide page instead of a metre-wide one, and a small crop of one line is not blown up.
