@@ -251,21 +251,25 @@ def grammar_table(spec: TokenSpec) -> np.ndarray:
     return _GRAMMAR[spec]
 
 
-def ink_allowed(ink: np.ndarray, cols: np.ndarray, prev: np.ndarray, spec: TokenSpec) -> np.ndarray:
-    """[n, V] bool: the tokens each row may emit next without leaving its ink (True elsewhere).
+def keep_on_ink(scores: np.ndarray, ink: np.ndarray, cols: np.ndarray, prev: np.ndarray, spec: TokenSpec) -> None:
+    """Set to -inf, in place, the coordinate scores [n, V] that would put a point off each row's ink.
 
-    ``ink`` bool [n, H, W]: each row's ink on the model canvas, already grown by the reach allowed;
-    ``cols`` [n, W]: ``ink.any(axis=1)``. An x token is allowed only where its column holds ink; after an x,
-    a y only where ``(x, y)`` is ink. Pen lifts, EOS and the order of points stay the model's choice."""
-    n = len(prev)
+    ``ink`` bool [n, H, W]: each row's ink on the model canvas, already grown by the reach allowed; ``cols``
+    [n, W]: ``ink.any(axis=1)``. An x token keeps its score only where its column holds ink; after an x, a y
+    only where ``(x, y)`` is ink. Pen lifts, EOS and the order of points stay the model's. A row whose ink
+    leaves it no coordinate keeps its scores (it decodes that step freely). Only the coordinate slices of
+    the rows concerned are touched: this runs at every decoder step."""
     w, h = spec.width, spec.height
-    allow = np.ones((n, spec.vocab_size), bool)
     y_next = prev < w  # an x was just fed: a y comes next
-    x_rows = np.flatnonzero(~y_next)
-    allow[x_rows, :w] = cols[x_rows]
+    x_rows = np.flatnonzero(~y_next & cols.any(axis=1))
+    if len(x_rows):
+        scores[x_rows, :w] = np.where(cols[x_rows], scores[x_rows, :w], -np.inf)
     y_rows = np.flatnonzero(y_next)
-    allow[y_rows, w:w + h] = ink[y_rows, :, prev[y_rows]]
-    return allow
+    if len(y_rows):
+        at = ink[y_rows, :, prev[y_rows]]  # [k, H]: the ink in the column just chosen
+        ok = at.any(axis=1)
+        y_rows, at = y_rows[ok], at[ok]
+        scores[y_rows, w:w + h] = np.where(at, scores[y_rows, w:w + h], -np.inf)
 
 
 def cache_names(layers: int) -> list[str]:
@@ -320,8 +324,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
                   ink: np.ndarray | None = None) -> list[Decoded]:
     """Greedy decoding of one batch. ``canvases`` float32 [B, H, W]; ``prefixes`` token lists per row.
 
-    ``ink`` bool [B, H, W], when given, keeps every decoded point on its row's ink (:func:`ink_allowed`);
-    a row whose ink leaves no token the grammar allows decodes that step unconstrained.
+    ``ink`` bool [B, H, W], when given, keeps every decoded point on its row's ink (:func:`keep_on_ink`).
 
     ``encoder``/``decoder`` are onnxruntime sessions (anything with ``run(names, feeds)``). ``max_len`` caps
     the total sequence (prefix + ink + EOS) per row. ``prepare(memory) -> feeds``, when given, replaces the
@@ -374,8 +377,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
         logits = np.where(np.isfinite(logits), logits, -np.inf)
         masked = np.where(table[prev], logits, -np.inf)
         if ink is not None:
-            on_ink = np.where(ink_allowed(ink, cols, prev, spec), masked, -np.inf)
-            masked = np.where(np.isfinite(on_ink).any(axis=1, keepdims=True), on_ink, masked)
+            keep_on_ink(masked, ink, cols, prev, spec)
         best = masked.argmax(axis=1)
         ok = np.isfinite(masked[np.arange(n), best])
         nxt = np.full(n, spec.eos, np.int64)  # finished rows are fed EOS (any valid token would do)

@@ -166,12 +166,15 @@ def test_ink_constrained_decoding_keeps_every_point_on_the_ink(tmp_path):
     assert [len(s) for s in S.decode_ink(held.tokens)] == [len(s) for s in S.decode_ink(free.tokens)]
 
 
-def test_ink_allowed_masks_columns_then_rows():
-    ink = np.zeros((2, S.height, S.width), bool)
-    ink[:, 5, 7] = True
+def test_keep_on_ink_masks_columns_then_rows():
+    ink = np.zeros((3, S.height, S.width), bool)
+    ink[:2, 5, 7] = True
     cols = ink.any(axis=1)
-    prev = np.array([S.stroke, 7])  # row 0 needs an x next, row 1 (just fed x=7) needs a y
-    allow = dr.ink_allowed(ink, cols, prev, S)
-    assert np.flatnonzero(allow[0, :S.width]).tolist() == [7]
-    assert np.flatnonzero(allow[1, S.width:S.stroke]).tolist() == [5]
-    assert allow[:, S.stroke].all() and allow[:, S.eos].all()
+    # row 0 needs an x next, row 1 (just fed x=7) a y; row 2 has no ink at all and decodes freely
+    prev = np.array([S.stroke, 7, S.stroke])
+    scores = np.zeros((3, S.vocab_size))
+    dr.keep_on_ink(scores, ink, cols, prev, S)
+    assert np.flatnonzero(np.isfinite(scores[0, :S.width])).tolist() == [7]
+    assert np.flatnonzero(np.isfinite(scores[1, S.width:S.stroke])).tolist() == [5]
+    assert np.isfinite(scores[2]).all()
+    assert np.isfinite(scores[:, S.stroke:]).all()  # pen lifts, EOS: the model's
