@@ -25,7 +25,7 @@ import numpy as np
 
 from ...errors import FormatError
 from ..ink import Page, Quad, Stroke
-from ._io import atomic_write
+from ._io import atomic_write, file_name_only
 
 A4_PT = (595.2756, 841.8898)
 TEXT_FONT = "InkLift-Text"
@@ -172,7 +172,8 @@ def pdf_document_bytes(pages: Sequence[Page], images: Sequence[np.ndarray | None
     # other exporter does; batch resume and tests compare files)
     c = canvas.Canvas(buf, pageCompression=1, invariant=1)
     c.setCreator("InkLift")
-    c.setTitle(title or (Path(pages[0].image_path).stem if pages[0].image_path else "InkLift notes"))
+    name = file_name_only(pages[0].image_path)  # never the photo's folder (a privacy leak when shared)
+    c.setTitle(title or (Path(name).stem if name else "InkLift notes"))
     for page, image in zip(pages, images):
         scale, w_pt, h_pt = page_size_pt(page)
         c.setPageSize((w_pt, h_pt))
