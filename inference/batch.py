@@ -442,6 +442,8 @@ def run_batch(docs: list[Document], outdir: Path, options: Options, workers: int
             take(convert_unit(u, options))
         workers = min(workers, len(engine))
         where = f"{workers} local processes"
+        if options.threads is None:  # the cores shared out: two 2-thread engines on 2 cores only contend
+            options = replace(options, threads=max(1, (os.cpu_count() or 1) // workers))
         import multiprocessing
 
         # spawn: a clean interpreter per worker on every OS (forking a process that holds ONNX Runtime

@@ -553,9 +553,9 @@ def _page_to_source(page_image, loaded) -> Transform:
 
 
 def _segmenter(config: PipelineConfig):
-    from .photo.segment import Segmenter, default_segmenter
+    from .photo.segment import default_segmenter
 
-    return default_segmenter() if config.threads == 2 else Segmenter(threads=config.threads)
+    return default_segmenter(int(config.threads))
 
 
 def _recognise_whole(image: np.ndarray, config: PipelineConfig, warnings: list[str]) -> tuple[str, float]:

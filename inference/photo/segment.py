@@ -453,17 +453,17 @@ class Segmenter:
     __call__ = segment
 
 
-_DEFAULT: Segmenter | None = None
+_SHARED: dict[int, Segmenter] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
-def default_segmenter() -> Segmenter:
-    """One shared 2-thread Segmenter per process (building the engine costs ~0.3 s)."""
-    global _DEFAULT
+def default_segmenter(threads: int = 2) -> Segmenter:
+    """One shared Segmenter per thread count and process (building the engine costs ~0.3 s; batch workers
+    run with fewer threads than a desktop conversion)."""
     with _DEFAULT_LOCK:
-        if _DEFAULT is None:
-            _DEFAULT = Segmenter(threads=2)
-        return _DEFAULT
+        if threads not in _SHARED:
+            _SHARED[threads] = Segmenter(threads=threads)
+        return _SHARED[threads]
 
 
 # --- helpers ----------------------------------------------------------------------------------------
