@@ -67,9 +67,12 @@ class Sample:
 
 
 def make_sample(strokes: list[np.ndarray], text: str | None, rng: np.random.Generator, spec: TokenSpec,
-                level: str = "train") -> Sample | None:
-    rw = render_word_photo(strokes, rng, level)
+                level: str = "train", blank: bool = False) -> Sample | None:
+    """One training sample. ``blank``: the crop without its word (vanilla, target: EOS at once)."""
+    rw = render_word_photo(strokes, rng, level, blank=blank)
     canvas, t = fit_crop(rw.image, spec)
+    if blank:
+        return Sample(canvas[None].astype(np.float32), np.array(spec.text_prefix(None) + [spec.eos], np.int64), 2)
     cs = [t.apply(s) for s in rw.strokes]
     ink = ink_tokens(cs, spec)
     if ink is None:

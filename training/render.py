@@ -267,11 +267,15 @@ def _neighbours(rng: np.random.Generator, st: _Style, strokes: list[np.ndarray],
     return out
 
 
-def render_word_photo(strokes: list[np.ndarray], rng: np.random.Generator, level: str = "train") -> RenderedWord:
+def render_word_photo(strokes: list[np.ndarray], rng: np.random.Generator, level: str = "train",
+                      blank: bool = False) -> RenderedWord:
+    """A photo-like crop of ``strokes``. ``blank``: the same crop (paper, rulings, lighting, neighbouring
+    lines' ink, noise) without the word itself, and no target strokes: what a word box with no writing
+    looks like, for which the model must write nothing."""
     xy = _as_xy(strokes)
     st = _style(rng, level)
     m, w, h, scale = _geometry(xy, st, rng)
-    target = [_apply(m, s).astype(np.float32) for s in xy]
+    target = [] if blank else [_apply(m, s).astype(np.float32) for s in xy]
     width = st.width_px
     if st.persp > 0:  # scale the pen with the map's local scale
         width = float(np.clip(width, 1.0, 12.0))

@@ -35,6 +35,7 @@ from .unipen import Unipen
 LEVELS = ("train", "phone", "clean", "hard")
 LEVEL_P = (0.72, 0.14, 0.09, 0.05)
 VANILLA_P = 0.2
+BLANK_P = 0.03  # word boxes with no writing in them: the model must stop at once (r4 never did)
 
 
 def build_sources(split: str, fonts: float) -> Mixture:
@@ -48,13 +49,14 @@ def build_sources(split: str, fonts: float) -> Mixture:
 
 
 def draw_sample(src, rng: np.random.Generator, spec: TokenSpec, level: str | None = None,
-                vanilla_p: float = VANILLA_P) -> Sample:
+                vanilla_p: float = VANILLA_P, blank_p: float = BLANK_P) -> Sample:
     while True:
         strokes, label = src(rng)
         lvl = level or LEVELS[rng.choice(len(LEVELS), p=LEVEL_P)]
         text = label if (label and rng.random() >= vanilla_p) else None
+        blank = blank_p > 0 and rng.random() < blank_p
         try:
-            s = make_sample(strokes, text, rng, spec, lvl)
+            s = make_sample(strokes, None if blank else text, rng, spec, lvl, blank=blank)
         except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):
             s = None
         if s is not None:
@@ -100,7 +102,7 @@ def val_set(n: int, seed: int = 1234) -> list[Sample]:
     rng = np.random.default_rng(seed)
     src = UnipenSource(Unipen.load("val"), {"word": 1.0})
     spec = TokenSpec()
-    return [draw_sample(src, rng, spec, level="phone", vanilla_p=0.0) for _ in range(n)]
+    return [draw_sample(src, rng, spec, level="phone", vanilla_p=0.0, blank_p=0.0) for _ in range(n)]
 
 
 @torch.no_grad()

@@ -2,6 +2,7 @@
 
 import itertools
 
+import cv2
 import numpy as np
 import pytest
 
@@ -98,3 +99,21 @@ def test_coverage_precision():
     assert 0.45 < c < 0.6 and p == 1.0
     far = [np.c_[np.linspace(0, 100, 20), np.full(20, 10.0)]]
     assert coverage_precision(line, far) == (0.0, 0.0)
+
+
+def test_a_blank_crop_is_the_same_photo_without_the_word_and_its_target_is_eos_at_once():
+    spec = TokenSpec()
+    for seed in range(3):
+        for level in ("clean", "phone", "hard"):
+            blank = make_sample(_word(), None, np.random.default_rng(seed), spec, level, blank=True)
+            assert list(blank.tokens) == [spec.bos, spec.sep, spec.eos] and blank.n_prefix == 2
+            assert blank.image.shape == (1, spec.height, spec.width)
+        # the photo itself: same size and paper, no pen strokes where the word was written
+        word = render_word_photo(_word(), np.random.default_rng(seed), "clean")
+        empty = render_word_photo(_word(), np.random.default_rng(seed), "clean", blank=True)
+        assert empty.strokes == [] and empty.image.shape == word.image.shape
+        under = np.zeros(word.image.shape[:2], np.uint8)
+        for s in word.strokes:
+            cv2.polylines(under, [np.round(s).astype(np.int32)], False, 1, 1)
+        on = under.astype(bool)
+        assert empty.image[on].mean() > word.image[on].mean() + 40  # paper there, not ink
