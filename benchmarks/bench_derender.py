@@ -184,8 +184,7 @@ def constraint_cost(models, crops, texts, batch: int) -> dict:
     inks = []
     for c in crops:
         m = ink_mask(c.image)
-        pen = estimate_width(m) * c.crop_to_canvas.scale_factor()
-        inks.append(canvas_ink(m, models.spec, 0.5 * pen + 1.0))
+        inks.append(canvas_ink(m, models.spec, estimate_width(m)))
     best = {"free": float("inf"), "on_ink": float("inf")}
     for _ in range(3):  # alternated, best of three: a busy machine slows one run, not a variant
         for name, on in (("free", None), ("on_ink", inks)):

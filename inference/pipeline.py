@@ -229,17 +229,6 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     return Word(tuple(strokes), quad, text, confidence, best.source, round(best.f1, 4), review), note
 
 
-def _decoding_ink(crop: dr.WordCrop, word_mask: tuple[np.ndarray, float, str] | None,
-                  spec) -> np.ndarray | None:
-    """Where on the model canvas the decoder may put points: the word's ink grown by half a pen width
-    (plus a canvas pixel for rounding). None (decode freely) when the word has no ink."""
-    if word_mask is None or not word_mask[0].any():
-        return None
-    mask, width, _ = word_mask
-    pen = max(width, 1.0) * crop.crop_to_canvas.scale_factor()
-    return canvas_ink(mask, spec, 0.5 * pen + 1.0)
-
-
 def _check(cancel: CancelToken | None) -> None:
     if cancel is not None and cancel.cancelled:
         raise Cancelled("conversion cancelled")
@@ -276,8 +265,9 @@ def _decode_chunk(derenderer: dr.Derenderer, chunk: Sequence[_WordJob], crops: S
         text = j.text if j.confidence >= MIN_TEXT_CONFIDENCE else None
         pieces = dr.split_wide(crop, m[0], spec) if m is not None else [(crop, None)]
         for pc, pm in pieces:
-            on_ink = _decoding_ink(pc, (pm, m[1], m[2]) if pm is not None else None, spec) \
-                if config.constrain_decoding else None
+            # where the decoder may put points: the word's ink grown by half a pen (None: no ink, decode freely)
+            on_ink = canvas_ink(pm, spec, m[1]) if config.constrain_decoding and pm is not None and pm.any() \
+                else None
             units.append((i, pc, on_ink, text if len(pieces) == 1 else None))
     inks_of: dict[int, list[tuple[int, dr.WordInk]]] = {}
     done = 0

@@ -50,12 +50,12 @@ def fit_crop(crop_rgb: np.ndarray, spec: TokenSpec | None = None,
     return fit_ink(normalized_ink(crop_rgb, stroke_px), spec)
 
 
-def canvas_ink(mask: np.ndarray, spec: TokenSpec, reach_px: float) -> np.ndarray:
+def canvas_ink(mask: np.ndarray, spec: TokenSpec, pen_px: float) -> np.ndarray:
     """A crop's ink mask (bool, crop px) placed on the model canvas exactly as :func:`fit_crop` places the
-    crop, grown by ``reach_px`` canvas px: the points constrained decoding may put down."""
-    canvas, _ = fit_ink(np.asarray(mask, np.float32), spec)
+    crop, grown by half the pen (``pen_px``, crop px, at least 1) plus a canvas pixel for rounding: the points
+    constrained decoding may put down."""
+    canvas, to_canvas = fit_ink(np.asarray(mask, np.float32), spec)
     m = (canvas > 0.1).astype(np.uint8)
-    r = int(np.ceil(max(0.0, reach_px)))
-    if r > 0:
-        m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    r = int(np.ceil(0.5 * max(pen_px, 1.0) * to_canvas.scale_factor() + 1.0))
+    m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     return m.astype(bool)
