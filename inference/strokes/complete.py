@@ -22,6 +22,7 @@ import numpy as np
 
 from ..document.ink import Stroke
 from ..document.render import draw_strokes_mask
+from .refine import arc_length, resample
 from .skeleton import rdp
 
 
@@ -32,19 +33,8 @@ class Completion:
     joined: int  # pieces of traced ink joined onto the end or start of a model stroke
 
 
-def _resample_xy(xy: np.ndarray, step: float) -> np.ndarray:
-    if len(xy) < 2:
-        return xy.astype(np.float64)
-    seg = np.hypot(*np.diff(xy.astype(np.float64), axis=0).T)
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    if cum[-1] <= 1e-9:
-        return xy[:1].astype(np.float64)
-    at = np.linspace(0.0, cum[-1], max(2, math.ceil(cum[-1] / step) + 1))
-    return np.column_stack([np.interp(at, cum, xy[:, 0]), np.interp(at, cum, xy[:, 1])])
-
-
 def _length(xy: np.ndarray) -> float:
-    return float(np.hypot(*np.diff(xy, axis=0).T).sum()) if len(xy) > 1 else 0.0
+    return float(arc_length(xy)[-1]) if len(xy) > 1 else 0.0
 
 
 def uncovered_pieces(traced: Sequence[Stroke], covered: np.ndarray, reach: float, min_len: float,
@@ -61,7 +51,7 @@ def uncovered_pieces(traced: Sequence[Stroke], covered: np.ndarray, reach: float
         else np.full(covered.shape, np.inf, np.float32)
     out = []
     for s in traced:
-        xy = _resample_xy(s.xy, 1.0)
+        xy = resample([s], 1.0)[0].xy.astype(np.float64)
         c = np.clip(np.floor(xy[:, 0]).astype(int), 0, w - 1)
         r = np.clip(np.floor(xy[:, 1]).astype(int), 0, h - 1)
         off = dist[r, c] > reach

@@ -38,7 +38,7 @@ def _with_xy(s: Stroke, xy: np.ndarray) -> Stroke:
     return replace(s, points=np.column_stack([np.asarray(xy, np.float32), s.t]))
 
 
-def _arc_length(xy: np.ndarray) -> np.ndarray:
+def arc_length(xy: np.ndarray) -> np.ndarray:
     """Distance along the polyline from its first point to each point (float64, starts at 0)."""
     return np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(np.asarray(xy, np.float64), axis=0).T))])
 
@@ -124,7 +124,7 @@ def resample(strokes: Iterable[Stroke], step_px: float) -> list[Stroke]:
         if len(p) < 2:
             out.append(s)
             continue
-        cum = _arc_length(p[:, :2])
+        cum = arc_length(p[:, :2])
         total = cum[-1]
         if total <= 1e-9:
             out.append(replace(s, points=p[:1]))
@@ -252,7 +252,7 @@ def order_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], max_dist_px: 
     if not strokes or not g:
         return strokes
     gxy = np.concatenate(g)
-    gpos = _arc_length(gxy)
+    gpos = arc_length(gxy)
 
     out: list[Stroke] = []
     keys: list[float | None] = []
@@ -304,7 +304,7 @@ def join_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], touch_px: floa
     dense = resample((g for g in guide if len(g) >= 2), max(0.5, max_dist_px / 3.0))
     gxy = np.concatenate([g.xy for g in dense]).astype(np.float64)
     gid = np.concatenate([np.full(len(g), i) for i, g in enumerate(dense)])
-    pos = np.concatenate([_arc_length(g.xy) for g in dense])
+    pos = np.concatenate([arc_length(g.xy) for g in dense])
 
     def on_guide(p: np.ndarray) -> tuple[int, float] | None:
         d = np.hypot(gxy[:, 0] - p[0], gxy[:, 1] - p[1])
@@ -314,7 +314,7 @@ def join_like(strokes: Sequence[Stroke], guide: Sequence[Stroke], touch_px: floa
     def inside(xy: np.ndarray) -> np.ndarray:
         # a point a little way in from the end ``xy[0]``: at the pen-lift point itself both guide strokes
         # are equally near
-        arc = _arc_length(xy)
+        arc = arc_length(xy)
         at = min(2.0 * touch_px, 0.5 * arc[-1])
         return np.array([np.interp(at, arc, xy[:, 0]), np.interp(at, arc, xy[:, 1])])
 
