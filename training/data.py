@@ -13,6 +13,7 @@ import numpy as np
 
 from inference.model.canvas import fit_crop
 from inference.model.tokens import TokenSpec
+from inference.strokes.skeleton import rdp as skeleton_rdp
 
 from .render import render_word_photo
 
@@ -21,32 +22,9 @@ RDP_EPS = (0.6, 1.0, 1.5)  # canvas px; simplify harder before giving up on a lo
 
 
 def rdp(xy: np.ndarray, eps: float) -> np.ndarray:
-    """Ramer-Douglas-Peucker polyline simplification (iterative, keeps the end points)."""
-    n = len(xy)
-    if n < 3:
-        return xy
-    keep = np.zeros(n, bool)
-    keep[0] = keep[-1] = True
-    stack = [(0, n - 1)]
-    while stack:
-        a, b = stack.pop()
-        if b <= a + 1:
-            continue
-        p, q = xy[a], xy[b]
-        seg = q - p
-        L = float(np.hypot(*seg))
-        pts = xy[a + 1:b] - p
-        if L < 1e-9:
-            d = np.hypot(pts[:, 0], pts[:, 1])
-        else:
-            d = np.abs(pts[:, 0] * seg[1] - pts[:, 1] * seg[0]) / L
-        k = int(np.argmax(d))
-        if d[k] > eps:
-            m = a + 1 + k
-            keep[m] = True
-            stack.append((a, m))
-            stack.append((m, b))
-    return xy[keep]
+    """The points Ramer-Douglas-Peucker keeps of a polyline (end points always); the engine's own
+    simplification (:func:`inference.strokes.skeleton.rdp`)."""
+    return xy[skeleton_rdp(xy, eps)]
 
 
 def ink_tokens(strokes_canvas: list[np.ndarray], spec: TokenSpec, max_tokens: int = MAX_INK_TOKENS
