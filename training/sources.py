@@ -38,6 +38,21 @@ class UnipenSource:
         return strokes, label
 
 
+def add_line_mark(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+    """The word with a pen-drawn underline or strike-through after it (one slightly wavy stroke, usually left to
+    right): photos have them and the model should write them as one stroke, not trace them as a ruling."""
+    allp = np.concatenate(strokes)
+    (x0, y0), (x1, y1) = allp.min(0), allp.max(0)
+    w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+    y = y1 + rng.uniform(0.03, 0.2) * h if rng.random() < 0.6 else y0 + rng.uniform(0.35, 0.65) * h
+    n = 24
+    xs = np.linspace(x0 - rng.uniform(0, 0.08) * w, x1 + rng.uniform(0, 0.08) * w, n)
+    wobble = np.convolve(rng.normal(0, 0.02 * h, n + 4), np.ones(5) / 5, "valid")
+    ys = y + np.linspace(0, rng.normal(0, 0.04) * w, n) + wobble
+    mark = np.stack([xs, ys], 1).astype(strokes[0].dtype)
+    return [*strokes, mark[::-1] if rng.random() < 0.1 else mark]
+
+
 class Mixture:
     def __init__(self, sources: list[tuple[float, Callable[[np.random.Generator], Item]]]):
         self.sources = [s for _, s in sources]

@@ -29,13 +29,14 @@ from inference.model.tokens import TokenSpec
 from .data import Sample, make_sample
 from .metrics import coverage_precision
 from .model import Derender, ModelConfig, param_count
-from .sources import Mixture, UnipenSource
+from .sources import Mixture, UnipenSource, add_line_mark
 from .unipen import Unipen
 
 LEVELS = ("train", "phone", "clean", "hard")
 LEVEL_P = (0.72, 0.14, 0.09, 0.05)
 VANILLA_P = 0.2
 BLANK_P = 0.03  # word boxes with no writing in them: the model must stop at once (r4 never did)
+LINE_MARK_P = 0.04  # underlined or struck-through words (r5 on)
 
 
 def build_sources(split: str, fonts: float) -> Mixture:
@@ -52,6 +53,8 @@ def draw_sample(src, rng: np.random.Generator, spec: TokenSpec, level: str | Non
                 vanilla_p: float = VANILLA_P, blank_p: float = BLANK_P) -> Sample:
     while True:
         strokes, label = src(rng)
+        if blank_p > 0 and rng.random() < LINE_MARK_P:  # training draws only (the validation set has blank_p 0)
+            strokes = add_line_mark(strokes, rng)
         lvl = level or LEVELS[rng.choice(len(LEVELS), p=LEVEL_P)]
         text = label if (label and rng.random() >= vanilla_p) else None
         blank = blank_p > 0 and rng.random() < blank_p

@@ -117,3 +117,21 @@ def test_a_blank_crop_is_the_same_photo_without_the_word_and_its_target_is_eos_a
             cv2.polylines(under, [np.round(s).astype(np.int32)], False, 1, 1)
         on = under.astype(bool)
         assert empty.image[on].mean() > word.image[on].mean() + 40  # paper there, not ink
+
+
+def test_a_line_mark_is_one_more_stroke_under_or_through_the_word_and_spans_it():
+    from training.sources import add_line_mark
+
+    word = _word()
+    allp = np.concatenate(word)
+    (x0, y0), (x1, y1) = allp.min(0), allp.max(0)
+    for seed in range(20):
+        out = add_line_mark(word, np.random.default_rng(seed))
+        assert len(out) == len(word) + 1 and all(a is b for a, b in zip(out, word, strict=False))
+        mark = out[-1]
+        assert np.ptp(mark[:, 0]) >= 0.95 * (x1 - x0)  # spans the word
+        mid = np.median(mark[:, 1])
+        assert y0 + 0.3 * (y1 - y0) <= mid <= y1 + 0.3 * (y1 - y0)  # through its middle or just under it
+        assert np.ptp(mark[:, 1]) < 0.3 * (x1 - x0)  # nearly straight
+        s = make_sample(out, None, np.random.default_rng(seed), TokenSpec(), "phone")
+        assert s is not None

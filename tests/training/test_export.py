@@ -72,3 +72,34 @@ print('ok')
     g = onnx.load(str(tmp_path / "derender-decoder.onnx")).graph
     assert any(n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul", "MatMulIntegerToFloat") for n in g.node)
     assert np.any([i.data_type == onnx.TensorProto.UINT8 for i in g.initializer])
+
+
+def test_a_checkpoint_rebuilt_from_the_quantized_files_computes_the_same_function(tmp_path):
+    from training.rebuild import calibrate_batchnorm, rebuild
+
+    m = _tiny()
+    with torch.no_grad():  # a trained model's norms and BatchNorm statistics, not the init's ones and zeros
+        for name, p in m.named_parameters():
+            if p.ndim == 1:
+                p.add_(torch.randn_like(p) * 0.2)
+        for name, b in m.named_buffers():
+            if name.endswith("running_mean"):
+                b.normal_(0, 0.1)
+            elif name.endswith("running_var"):
+                b.uniform_(0.5, 2.0)
+    export(m, tmp_path, extra={"training": {"steps": 3, "samples": 48, "train_seconds": 1,
+                                            "config": m.cfg.to_dict()}})
+    r, _ = rebuild(tmp_path)
+    img, tok = torch.rand(4, 1, 64, 256), torch.randint(0, 421, (4, 12))
+    calibrate_batchnorm(r, torch.rand(16, 1, 64, 256))
+    with torch.no_grad():
+        want, got = m(img, tok), r(img, tok)
+        assert torch.equal(r.emb.weight, r.head.weight) and torch.equal(r.emb.weight, m.emb.weight)
+        rel = (got - want).abs().max() / want.abs().max()
+        assert rel < 0.05, rel  # int8 MatMuls and float16 convs, nothing else lost
+        r.train()  # BatchNorm on batch statistics: the calibrated affine keeps the function close
+        for mod in r.modules():
+            if isinstance(mod, torch.nn.Dropout):
+                mod.p = 0.0
+        rel_train = (r(img, tok) - want).abs().max() / want.abs().max()
+        assert rel_train < 0.25, rel_train
