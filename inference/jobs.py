@@ -7,8 +7,9 @@ from a worker thread with a Cancel button.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Callable, Generator, TypeVar
+from typing import TypeVar
 
 from .errors import Cancelled
 

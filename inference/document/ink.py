@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -80,15 +80,15 @@ class Stroke:
         x1, y1 = self.xy.max(axis=0)
         return float(x0), float(y0), float(x1), float(y1)
 
-    def with_points(self, points: np.ndarray) -> "Stroke":
+    def with_points(self, points: np.ndarray) -> Stroke:
         return replace(self, points=points)
 
-    def mapped(self, fn) -> "Stroke":
+    def mapped(self, fn) -> Stroke:
         """A copy whose x, y went through ``fn`` ((n, 2) -> (n, 2)); times kept."""
         xy = np.asarray(fn(self.xy), dtype=np.float32)
         return replace(self, points=np.column_stack([xy, self.t]))
 
-    def reversed(self) -> "Stroke":
+    def reversed(self) -> Stroke:
         pts = self.points[::-1].copy()
         pts[:, 2] = self.points[:, 2]  # time still runs forward
         return replace(self, points=pts)
@@ -101,14 +101,14 @@ class Quad:
     corners: tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]
 
     @classmethod
-    def from_array(cls, arr: np.ndarray | Sequence) -> "Quad":
+    def from_array(cls, arr: np.ndarray | Sequence) -> Quad:
         a = np.asarray(arr, dtype=np.float64).reshape(4, 2)
         if not np.all(np.isfinite(a)):
             raise ValueError("quad corners must be finite")
         return cls(tuple((float(x), float(y)) for x, y in a))  # type: ignore[arg-type]
 
     @classmethod
-    def from_rect(cls, x0: float, y0: float, x1: float, y1: float) -> "Quad":
+    def from_rect(cls, x0: float, y0: float, x1: float, y1: float) -> Quad:
         return cls.from_array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
 
     def to_array(self) -> np.ndarray:

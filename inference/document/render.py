@@ -3,7 +3,7 @@ harness, PNG export and the SVG conformance test. Anti-aliased via supersampling
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import cv2
 import numpy as np

@@ -24,26 +24,26 @@ class Transform:
 
     # --- constructors -------------------------------------------------------------------------------
     @classmethod
-    def identity(cls) -> "Transform":
+    def identity(cls) -> Transform:
         return cls(np.eye(3))
 
     @classmethod
-    def translate(cls, dx: float, dy: float) -> "Transform":
+    def translate(cls, dx: float, dy: float) -> Transform:
         return cls(np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], dtype=np.float64))
 
     @classmethod
-    def scale(cls, sx: float, sy: float | None = None) -> "Transform":
+    def scale(cls, sx: float, sy: float | None = None) -> Transform:
         sy = sx if sy is None else sy
         return cls(np.diag([sx, sy, 1.0]))
 
     @classmethod
-    def affine(cls, m2x3: np.ndarray) -> "Transform":
+    def affine(cls, m2x3: np.ndarray) -> Transform:
         m = np.eye(3)
         m[:2] = np.asarray(m2x3, dtype=np.float64).reshape(2, 3)
         return cls(m)
 
     @classmethod
-    def rotate90(cls, k: int, width: int, height: int) -> "Transform":
+    def rotate90(cls, k: int, width: int, height: int) -> Transform:
         """Rotation by k*90 degrees clockwise of a width x height image onto the rotated image's pixels."""
         k %= 4
         if k == 0:
@@ -55,11 +55,11 @@ class Transform:
         return cls(np.array([[0, 1, 0], [-1, 0, width], [0, 0, 1]], dtype=np.float64))
 
     # --- algebra ------------------------------------------------------------------------------------
-    def then(self, other: "Transform") -> "Transform":
+    def then(self, other: Transform) -> Transform:
         """First self, then other."""
         return Transform(other.matrix @ self.matrix)
 
-    def inverse(self) -> "Transform":
+    def inverse(self) -> Transform:
         return Transform(np.linalg.inv(self.matrix))
 
     def apply(self, xy: np.ndarray) -> np.ndarray:

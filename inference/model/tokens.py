@@ -140,7 +140,7 @@ class TokenSpec:
                 "vocab_size": self.vocab_size, "layout": "inksight-rect-v1"}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TokenSpec":
+    def from_dict(cls, d: dict) -> TokenSpec:
         spec = cls(int(d["width"]), int(d["height"]), int(d.get("max_text", 32)))
         if "vocab_size" in d and int(d["vocab_size"]) != spec.vocab_size:
             raise ValueError("token layout in the manifest does not match this version of InkLift")

@@ -72,7 +72,7 @@ def test_a_word_wider_than_the_canvas_is_cut_at_ink_gaps_into_pieces_that_map_ba
     ink_h = 40 * crop.page_to_crop.scale_factor()
     total = 0
     for pc, pm in pieces:
-        ys, xs_ = np.nonzero(pm)
+        _ys, xs_ = np.nonzero(pm)
         assert xs_.max() - xs_.min() + 1 <= dr.PIECE_ASPECT * ink_h + 1
         total += int(pm.sum())
         # the piece's canvas places its ink where the page has it

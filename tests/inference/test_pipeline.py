@@ -249,11 +249,16 @@ def test_a_word_whose_model_output_fails_falls_back_to_the_tracer_with_a_note(st
     from inference.pipeline import _word_from_crop
 
     crop, quad, mask, zig = _zigzag_word()
-    # the model wrote the right path but never reached EOS: its ink is not used
-    ink = dr.WordInk([_densify(zig, 4.0).astype(np.float32)], dr.Decoded((1, 2), status, 9))
-    word, note = _word_from_crop(crop, quad, "zz", 1.0, ink, 0.55, mask, 3.0, "#000000")
+    # the model wrote half the path, then looped or ran out of room: its ink is not used
+    half = dr.WordInk([_densify(zig[:4], 4.0).astype(np.float32)], dr.Decoded((1, 2), status, 9))
+    word, note = _word_from_crop(crop, quad, "zz", 1.0, half, 0.55, mask, 3.0, "#000000")
     assert word.source == InkSource.TRACER and word.strokes
     assert note == f"model output stopped by {status}"
-    ok = dr.WordInk(ink.strokes, dr.Decoded((1, 2), dr.EOS, 9))
+    # the whole path: without EOS (CAP) it still falls back; stuck in a loop after writing the word (REPEAT,
+    # the loop already cut off) it is the word's ink
+    whole = dr.WordInk([_densify(zig, 4.0).astype(np.float32)], dr.Decoded((1, 2), status, 9))
+    word, note = _word_from_crop(crop, quad, "zz", 1.0, whole, 0.55, mask, 3.0, "#000000")
+    assert word.source == (InkSource.MODEL if status == dr.REPEAT else InkSource.TRACER)
+    ok = dr.WordInk(whole.strokes, dr.Decoded((1, 2), dr.EOS, 9))
     word, note = _word_from_crop(crop, quad, "zz", 1.0, ok, 0.55, mask, 3.0, "#000000")
     assert word.source == InkSource.MODEL and len(word.strokes) == 1 and note is None
