@@ -103,6 +103,34 @@ def run(models: Path, n: int, levels: list[str], seed: int = 0, threads: int = 2
     return res
 
 
+def blank_stops(models: Path, strokes: list[list[np.ndarray]], seed: int = 0, threads: int = 2, batch: int = 32,
+                within: int = 3) -> dict:
+    """Word boxes with no writing in them (``render_word_photo(blank=True)``: each word's crop, rulings,
+    neighbours, lighting and noise, without the word; levels in turn): the share on which the model writes
+    EOS within ``within`` tokens (vanilla mode, no repetition guard), and the share the engine skips before
+    decoding for having too little ink."""
+    from inference.model.derender import EOS, MIN_INK, greedy_decode
+
+    dec = OnnxDerender(models, threads=threads)
+    spec = dec.spec
+    rng = np.random.default_rng([seed, 99])
+    levels = ("clean", "phone", "hard", "train")
+    fits = [fit_crop(render_word_photo(s, rng, levels[i % 4], blank=True).image, spec)
+            for i, s in enumerate(strokes)]
+    canv = np.stack([f[0] for f in fits]).astype(np.float32)
+    stopped, lengths = [], []
+    for i in range(0, len(canv), batch):
+        part = canv[i:i + batch]
+        out = greedy_decode(dec.enc, dec.dec, part, [spec.text_prefix(None)] * len(part), spec, dec.layers,
+                            dec.heads, dec.head_dim, max_len=2 + within + 2, guard=None)
+        stopped += [d.status == EOS and len(d.tokens) < within for d in out]
+        lengths += [len(d.tokens) for d in out]
+    skipped = [float(c.sum()) < MIN_INK for c in canv]
+    return {"n": len(canv), f"eos_within_{within}": float(np.mean(stopped)),
+            "engine_skips_as_empty": float(np.mean(skipped)),
+            "levels": "clean/phone/hard/train in turn", "seed": seed}
+
+
 def agreement(ckpt: Path, fp32_dir: Path, int8_dir: Path, n: int, seed: int = 0) -> dict:
     """Share of val items whose greedy tokens are identical: torch vs fp32 ONNX, fp32 vs int8 ONNX."""
     import torch
@@ -137,9 +165,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fp32", help="directory with fp32 ONNX models (for the agreement check)")
     ap.add_argument("--ckpt", help="checkpoint (for the torch vs ONNX agreement check)")
     ap.add_argument("--agree-n", type=int, default=50)
+    ap.add_argument("--blanks", type=int, default=0, help="also this many blank word boxes (EOS at once?)")
     ap.add_argument("--out", default="reports/measure.json")
     a = ap.parse_args(argv)
-    res = run(Path(a.models), a.n, a.levels.split(","), a.seed, a.threads, modes=tuple(a.modes.split(",")))
+    res = run(Path(a.models), a.n, a.levels.split(","), a.seed, a.threads, modes=tuple(a.modes.split(","))) \
+        if a.n else {}
+    if a.blanks:
+        res["blanks"] = blank_stops(Path(a.models), [s for s, _ in val_words(a.blanks, a.seed + 2)], a.seed,
+                                    a.threads)
+        print("blanks", json.dumps(res["blanks"]), flush=True)
     if a.fp32 and a.ckpt:
         res["agreement"] = agreement(Path(a.ckpt), Path(a.fp32), Path(a.models), a.agree_n, a.seed)
         print("agreement", res["agreement"])

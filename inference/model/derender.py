@@ -132,6 +132,8 @@ def whole_image_crop(image_rgb: np.ndarray, spec: TokenSpec | None) -> WordCrop:
     return crop_word(image_rgb, Quad.from_rect(0, 0, w, h), spec, margin_frac=0.0, min_margin=0.0)
 
 
+MIN_INK = 4.0  # canvas ink sum below which a crop counts as empty: no model call
+
 SPLIT_ASPECT = 8.0  # ink wider than this many ink heights is decoded in pieces (the canvas is 4:1: at 8:1 the
 # ink fills half the canvas height, still legible; a whole line taken for a word would not be)
 PIECE_ASPECT = 4.0  # each piece at most this wide, so it fills the canvas height
@@ -433,7 +435,7 @@ class Derenderer:
     """Batched derendering of word crops with a :class:`~inference.model.models.ModelSet`."""
 
     def __init__(self, models, batch_size: int = 32, guard: RepetitionGuard | None = RepetitionGuard(),
-                 max_len: int | None = None, min_ink: float = 4.0) -> None:
+                 max_len: int | None = None, min_ink: float = MIN_INK) -> None:
         self.models = models
         self.spec: TokenSpec = models.spec
         self.batch_size = max(1, int(batch_size))
