@@ -66,18 +66,6 @@ def uncovered_pieces(traced: Sequence[Stroke], covered: np.ndarray, reach: float
     return out
 
 
-# A piece that joins no model stroke becomes a stroke of its own only when longer than this share of the
-# ink's height: shorter ones are mostly the centre line of blurred or thick ink wandering off the model's
-# stroke (UNIPEN val, 40 words x hard+phone: strokes/true 2.35 -> 1.82, coverage 0.935 -> 0.930, F1 at 1% same;
-# clean+hard, other words: 2.77 -> 2.17, specks 0.061 -> 0.041, coverage -0.005).
-LOOSE_MIN = 0.2
-
-
-def _ink_height(mask: np.ndarray) -> float:
-    ys = np.flatnonzero(mask.any(axis=1))
-    return float(ys[-1] - ys[0] + 1) if len(ys) else 0.0
-
-
 def _attach(strokes: list[np.ndarray], piece: np.ndarray, touch: float) -> bool:
     """Join ``piece`` onto the end (or start) of the stroke it continues; False when none is within ``touch``."""
     best = None
@@ -121,7 +109,7 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
         if _attach(xys, p, touch):
             joined += 1
             changed.update(j for j, (n, s) in enumerate(zip(before, xys)) if len(s) != n)
-        elif _length(p) >= LOOSE_MIN * _ink_height(mask):
+        else:
             loose.append(p)
     # a loose piece is drawn right after the model stroke it lies nearest to (an i's dot after its stem)
     after: dict[int, list[np.ndarray]] = {}

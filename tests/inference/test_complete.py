@@ -73,17 +73,3 @@ def test_a_speck_the_model_did_not_write_is_left_out():
     traced = [Stroke(p, width=W) for p in trace_mask(mask | speck, W)]
     done = complete(model, traced, mask | speck, W)
     assert (done.added, done.joined) == (0, 0) and len(done.strokes) == len(model)
-
-
-def test_a_loose_piece_short_for_the_words_height_is_left_out():
-    # the same 10 px dash that the first test adds to a 35 px high word: beside an 80 px stem it is the size
-    # of a blurred stroke's fringe, not of a letter part the model missed
-    mask, paths = _word()
-    tall = np.zeros((90, 160), np.uint8)
-    tall[:50, :150] = mask
-    stem = np.float32([[148, 4], [148, 84]])
-    cv2.polylines(tall, [np.round(stem).astype(np.int32)], False, 1, int(W))
-    model = [Stroke(np.vstack([paths[0], paths[1][1:]]), width=W), Stroke(paths[2], width=W), Stroke(stem, width=W)]
-    traced = [Stroke(p, width=W) for p in trace_mask(tall.astype(bool), W)]
-    done = complete(model, traced, tall.astype(bool), W)
-    assert done.added == 0 and len(done.strokes) == 3
