@@ -100,6 +100,13 @@ class Stream(torch.utils.data.IterableDataset):
                 yield collate(batches[j], spec.pad)
 
 
+def _ignore_stop_signals(_worker_id: int) -> None:
+    """Ctrl-C or a kill of the process group reaches the data workers too: they ignore it, so the trainer
+    finishes its step and saves (a dead worker used to crash the run without a checkpoint)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def val_set(n: int, seed: int = 1234) -> list[Sample]:
     """Fixed validation samples from the val writers (phone-level renders, text prefix as at run time)."""
     rng = np.random.default_rng(seed)
@@ -285,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     vs = val_set(a.val_n)
     loader = torch.utils.data.DataLoader(Stream(a.seed, state["step"], a.batch, a.fonts), batch_size=None,
                                          num_workers=a.workers, prefetch_factor=4 if a.workers else None,
-                                         persistent_workers=False)
+                                         persistent_workers=False, worker_init_fn=_ignore_stop_signals)
     t_start = time.time()
     last_ck = last_val = time.time()
     run_samples, run_t0 = 0, time.time()
