@@ -26,3 +26,23 @@ def test_a_near_miss_costs_less_than_a_far_one_and_other_tokens_cost_nothing():
     # STROKE, EOS and ignored positions do not count
     none = torch.tensor([[SPEC.stroke, -100]])
     assert float(coord_soft_loss(torch.zeros(1, 2, SPEC.vocab_size), none, SPEC, 1.0)) == 0.0
+
+
+def test_the_first_decision_is_scored_once_per_sample_where_the_input_is_sep():
+    import numpy as np
+
+    from training.data import Sample
+    from training.train import collate, first_token_loss
+
+    img = np.zeros((1, SPEC.height, SPEC.width), np.float32)
+    blank = Sample(img, np.array(SPEC.text_prefix(None) + [SPEC.eos]), 2)
+    pre = SPEC.text_prefix("ab")
+    word = Sample(img, np.array(pre + [SPEC.stroke, 10, SPEC.width + 5, SPEC.eos]), len(pre))
+    bt = collate([blank, word], SPEC.pad)
+    rows = torch.arange(2)
+    assert bt["inp"][rows, bt["first"]].tolist() == [SPEC.sep, SPEC.sep]
+    assert bt["tgt"][rows, bt["first"]].tolist() == [SPEC.eos, SPEC.stroke]
+    logits = torch.zeros(2, bt["tgt"].shape[1], SPEC.vocab_size)
+    logits[:, :, SPEC.eos] = 20.0  # stops everywhere: right for the blank box, wrong for the word
+    per = float(first_token_loss(logits, bt["tgt"], bt["first"]))
+    assert per == pytest.approx(0.5 * 20.0, rel=0.01)  # the word's miss, averaged over two samples
