@@ -121,12 +121,14 @@ class TokenSpec:
         return [np.asarray(s, np.float32) for s in strokes]
 
     def allowed_next(self, prev: int) -> np.ndarray:
-        """Grammar mask for greedy decoding: after x comes y; after y or STROKE comes x, STROKE or EOS."""
+        """Grammar mask for greedy decoding: after x comes y; after STROKE comes x; after y comes x, STROKE or
+        EOS; after SEP, STROKE or EOS (a word box with no writing in it: the model may stop at once)."""
         m = np.zeros(self.vocab_size, bool)
         if 0 <= prev < self.width:
             m[self.width:self.stroke] = True
         elif prev == self.sep:
             m[self.stroke] = True
+            m[self.eos] = True
         elif prev == self.stroke:
             m[: self.width] = True
         else:  # after y

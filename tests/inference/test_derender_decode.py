@@ -100,7 +100,7 @@ def test_repetition_guard_cut(tokens, expected):
 
 
 def test_grammar_mask_overrides_illegal_best_token(tmp_path):
-    # the script says EOS right after SEP, and "y" right after STROKE: both illegal
+    # the script says "y" right after STROKE: illegal (EOS right after SEP is legal: a blank word box)
     bad = S.text_prefix("") + [S.stroke, S.width + 3, 4, S.width + 4, S.eos]
     table_models = load_models(toy.build(tmp_path, [bad], filler=[S.eos]), threads=1)
     r = _decode(table_models, [""])[0]
@@ -178,3 +178,12 @@ def test_keep_on_ink_masks_columns_then_rows():
     assert np.flatnonzero(np.isfinite(scores[1, S.width:S.stroke])).tolist() == [5]
     assert np.isfinite(scores[2]).all()
     assert np.isfinite(scores[:, S.stroke:]).all()  # pen lifts, EOS: the model's
+
+
+def test_a_model_may_stop_at_once_on_a_blank_word_box(tmp_path):
+    # the grammar lets EOS follow SEP: a word box with nothing written in it decodes to no ink, in one step
+    blank, word = _seq(None, []), _seq("a", toy.ink([(3, 4)]))
+    models = load_models(toy.build(tmp_path, [blank, word], filler=[7, S.width + 7]), threads=1)
+    res = _decode(models, [None, "a"])
+    assert (res[0].status, res[0].tokens, res[0].steps) == (dr.EOS, (), 2)  # fed BOS, SEP; then EOS
+    assert res[1].status == dr.EOS and list(res[1].tokens) == toy.ink([(3, 4)])
