@@ -54,7 +54,7 @@ def random_text(rng: np.random.Generator, words: list[str] | None = None) -> str
         return [d(int(rng.integers(1, 7))), f"{d(2)}/{d(2)}/{d(2)}", f"{d(1)}:{d(2)}", f"${d(2)}.{d(2)}",
                 f"{d(3)}-{d(4)}", f"{d(1)}.{d(int(rng.integers(1, 4)))}%"][kind]
     if k < 0.7:  # formula-ish and punctuation-heavy tokens
-        ops = list("+-=*/<>()[]{}#&@%")
+        ops = [*"+-=*/<>()[]{}#&@%", "->", "=>", "<-", "<=", ">="]  # arrows as a writer draws them: shaft, then head
         a = "".join(rng.choice(list(string.ascii_letters + string.digits), int(rng.integers(1, 4))))
         b = "".join(rng.choice(list(string.ascii_lowercase + string.digits), int(rng.integers(1, 4))))
         return f"{a}{rng.choice(ops)}{b}" if rng.random() < 0.7 else f"({a})"
