@@ -176,9 +176,8 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     Model first: the model's strokes, snapped onto the ink's centre line and completed with the traced ink
     they leave uncovered (:func:`inference.strokes.complete.complete`), are the word's ink unless the model
     failed (no EOS, stopped by the repetition guard before the word was written, output far from the ink) or
-    their confidence (fidelity F1 x stroke
-    plausibility) is more than ``margin`` below the tracer's. The tracer always runs; when it wins, its strokes
-    are put in the model's order."""
+    their confidence (fidelity F1 x stroke plausibility) is more than ``margin`` below the tracer's. The tracer
+    always runs; when it wins, its strokes are put in the model's order."""
     if not mask.any():
         return Word((), quad, text, confidence, InkSource.TRACER, 0.0, True), "no ink in the word box"
     traced = [Stroke(p, width=width) for p in trace_mask(mask, width) if len(p)]

@@ -118,13 +118,12 @@ def blank_stops(models: Path, strokes: list[list[np.ndarray]], seed: int = 0, th
     fits = [fit_crop(render_word_photo(s, rng, levels[i % 4], blank=True).image, spec)
             for i, s in enumerate(strokes)]
     canv = np.stack([f[0] for f in fits]).astype(np.float32)
-    stopped, lengths = [], []
+    stopped = []
     for i in range(0, len(canv), batch):
         part = canv[i:i + batch]
         out = greedy_decode(dec.enc, dec.dec, part, [spec.text_prefix(None)] * len(part), spec, dec.layers,
                             dec.heads, dec.head_dim, max_len=2 + within + 2, guard=None)
         stopped += [d.status == EOS and len(d.tokens) < within for d in out]
-        lengths += [len(d.tokens) for d in out]
     skipped = [float(c.sum()) < MIN_INK for c in canv]
     return {"n": len(canv), f"eos_within_{within}": float(np.mean(stopped)),
             "engine_skips_as_empty": float(np.mean(skipped)),

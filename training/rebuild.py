@@ -43,8 +43,8 @@ def _conv_bn_pairs(model: Derender) -> list[tuple[str, str]]:
     return pairs
 
 
-def _initializers(path: Path) -> dict[str, np.ndarray]:
-    return {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+def _initializers(graph) -> dict[str, np.ndarray]:
+    return {i.name: numpy_helper.to_array(i) for i in graph.initializer}
 
 
 def _name_map(model: Derender, fresh: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
@@ -66,10 +66,9 @@ def _name_map(model: Derender, fresh: dict[str, np.ndarray]) -> dict[str, tuple[
     return out  # folded conv biases are all zero at init: they are tied to their conv by _conv_bias_names
 
 
-def _conv_bias_names(path: Path) -> dict[str, str]:
+def _conv_bias_names(graph) -> dict[str, str]:
     """Conv weight initializer -> its bias initializer, from the graph's Conv nodes."""
-    g = onnx.load(str(path)).graph
-    return {n.input[1]: n.input[2] for n in g.node if n.op_type == "Conv" and len(n.input) > 2}
+    return {n.input[1]: n.input[2] for n in graph.node if n.op_type == "Conv" and len(n.input) > 2}
 
 
 def _dequantized(shipped: dict[str, np.ndarray], name: str) -> np.ndarray | None:
@@ -97,9 +96,10 @@ def rebuild(models: Path) -> tuple[Derender, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         enc_p, dec_p = export_fp32(fresh_model, Path(tmp))
         for fresh_path, shipped_path in ((enc_p, models / ENCODER), (dec_p, models / DECODER)):
-            fresh, shipped = _initializers(fresh_path), _initializers(shipped_path)
+            fresh_graph = onnx.load(str(fresh_path)).graph
+            fresh, shipped = _initializers(fresh_graph), _initializers(onnx.load(str(shipped_path)).graph)
             names = _name_map(fresh_model, fresh)
-            biases = _conv_bias_names(fresh_path)
+            biases = _conv_bias_names(fresh_graph)
             for oname, (pname, how) in names.items():
                 if how == "T" and pname == "emb.weight":
                     continue  # the output head (tied): the decoder keeps the embedding itself exact

@@ -35,7 +35,7 @@ from .unipen import Unipen
 LEVELS = ("train", "phone", "clean", "hard")
 LEVEL_P = (0.72, 0.14, 0.09, 0.05)
 VANILLA_P = 0.2
-BLANK_P = 0.05  # word boxes with no writing in them: the model must stop at once (r4 never did; 3% until r5 step 1,500)
+BLANK_P = 0.05  # word boxes with no writing in them: the model must stop at once (r4 never did; 3% until r5 step 1,549)
 LINE_MARK_P = 0.04  # underlined or struck-through words (r5 on)
 
 
@@ -50,10 +50,10 @@ def build_sources(split: str, fonts: float) -> Mixture:
 
 
 def draw_sample(src, rng: np.random.Generator, spec: TokenSpec, level: str | None = None,
-                vanilla_p: float = VANILLA_P, blank_p: float = BLANK_P) -> Sample:
+                vanilla_p: float = VANILLA_P, blank_p: float = BLANK_P, line_mark_p: float = LINE_MARK_P) -> Sample:
     while True:
         strokes, label = src(rng)
-        if blank_p > 0 and rng.random() < LINE_MARK_P:  # training draws only (the validation set has blank_p 0)
+        if line_mark_p > 0 and rng.random() < line_mark_p:
             strokes = add_line_mark(strokes, rng)
         lvl = level or LEVELS[rng.choice(len(LEVELS), p=LEVEL_P)]
         text = label if (label and rng.random() >= vanilla_p) else None
@@ -121,7 +121,8 @@ def val_set(n: int, seed: int = 1234) -> list[Sample]:
     rng = np.random.default_rng(seed)
     src = UnipenSource(Unipen.load("val"), {"word": 1.0})
     spec = TokenSpec()
-    return [draw_sample(src, rng, spec, level="phone", vanilla_p=0.0, blank_p=0.0) for _ in range(n)]
+    return [draw_sample(src, rng, spec, level="phone", vanilla_p=0.0, blank_p=0.0,
+                        line_mark_p=0.0) for _ in range(n)]
 
 
 @torch.no_grad()
@@ -325,12 +326,12 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.time()
         with torch.autocast(a.device, dtype=torch.bfloat16, enabled=a.bf16):
             logits = model(bt["image"].to(a.device), bt["inp"].to(a.device))
-        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), bt["tgt"].to(a.device).reshape(-1),
-                               ignore_index=-100)
+        tgt = bt["tgt"].to(a.device)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100)
         if a.coord_sigma > 0:
-            loss = 0.5 * loss + 0.5 * coord_soft_loss(logits, bt["tgt"].to(a.device), spec, a.coord_sigma)
+            loss = 0.5 * loss + 0.5 * coord_soft_loss(logits, tgt, spec, a.coord_sigma)
         if a.first_weight > 0:
-            loss = loss + a.first_weight * first_token_loss(logits, bt["tgt"].to(a.device), bt["first"].to(a.device))
+            loss = loss + a.first_weight * first_token_loss(logits, tgt, bt["first"].to(a.device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
