@@ -1,7 +1,7 @@
 """Photo-like renderings of pen strokes, with the target strokes carried through every geometric change.
 
 ``render_word_photo(strokes, rng, level)`` draws one handwritten word as it could look in a photo of a
-page: paper (colour, texture, lighting gradient, shadow, ruled lines or grid), ink (ballpoint, gel, marker,
+page: paper (colour, texture, lighting gradient, shadow, ruled lines, grid or dots), ink (ballpoint, gel, marker,
 pencil, bleed), geometry (rotation, slant, perspective), and camera effects (blur, noise, JPEG). The
 strokes returned are the input strokes in the output image's pixel coordinates (continuous: the image
 spans [0, w] x [0, h]), same order and direction; they only ever go through the same geometric maps as
@@ -45,7 +45,7 @@ class _Style:
     texture: float
     gradient: float
     shadow: bool
-    lines: str  # none | ruled | grid | margin
+    lines: str  # none | ruled | grid | margin | dotted
     neighbours: bool
     blur: float
     box_blur: int
@@ -122,7 +122,7 @@ def _style(rng: np.random.Generator, level: str) -> _Style:
                   r(0, 0.06) if rng.random() < 0.6 else 0.0, tuple(r(0.05, 0.5, 4)), _pick_colour(rng, paper_kind),
                   _pick_colour(rng, ink_kind), pen, bool(rng.random() < 0.15), r(0, 0.06),
                   r(0, 0.5) if rng.random() < 0.6 else 0.0, bool(rng.random() < 0.25),
-                  ["none", "ruled", "grid", "margin"][rng.choice(4, p=[0.5, 0.3, 0.12, 0.08])],
+                  ["none", "ruled", "grid", "margin", "dotted"][rng.choice(5, p=[0.45, 0.3, 0.1, 0.07, 0.08])],
                   bool(rng.random() < 0.35), r(0, 1.2) if rng.random() < 0.5 else 0.0,
                   int(rng.integers(2, 4)) if rng.random() < 0.15 else 0, r(0, 8),
                   int(rng.integers(30, 95)) if rng.random() < 0.6 else 0)
@@ -215,6 +215,13 @@ def _lines(rng: np.random.Generator, st: _Style, img: np.ndarray, m: np.ndarray,
     base = y1 + (y1 - y0) * rng.uniform(-0.05, 0.1)
     unit = spacing / scale  # input units
     ys = base + unit * np.arange(-6, 7)
+    if st.lines == "dotted":  # dot-grid paper: a dot where grid lines would cross, some under the letters
+        xs = x0 + unit * np.arange(-12, int((x1 - x0) / max(unit, 1e-6)) + 13) + rng.uniform(0, unit)
+        gx, gy = np.meshgrid(xs, ys)
+        for cx, cy in _apply(m, np.stack([gx.ravel(), gy.ravel()], axis=1)):
+            if -4 <= cx <= w + 4 and -4 <= cy <= h + 4:
+                cv2.circle(layer, (int(round(cx)), int(round(cy))), thick, 255, -1, cv2.LINE_AA)
+        ys = ys[:0]
     for yy in ys:
         seg = _apply(m, np.array([[x0 - ext, yy], [x1 + ext, yy]]))
         _draw(layer, [seg], thick)

@@ -54,3 +54,20 @@ def test_rejects_bad_input():
         render_word_photo([], np.random.default_rng(0), "clean")
     with pytest.raises(ValueError):
         render_word_photo(_word(), np.random.default_rng(0), "nope")
+
+
+def test_dotted_paper_draws_dots_not_lines():
+    import dataclasses
+
+    import cv2
+
+    from training.render import _lines, _style
+
+    st = dataclasses.replace(_style(np.random.default_rng(0), "clean"), lines="dotted", text_px=40.0)
+    img = np.full((200, 400, 3), 255.0, np.float32)
+    _lines(np.random.default_rng(1), st, img, np.eye(3), np.array([100.0, 80.0, 300.0, 120.0]), 1.0)
+    dark = (img.min(axis=2) < 230).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(dark)
+    sizes = stats[1:, cv2.CC_STAT_AREA]
+    assert n - 1 >= 20  # a grid of dots over the crop
+    assert sizes.max() <= 30  # each one a dot: no ruled line crosses the crop
