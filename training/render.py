@@ -220,7 +220,7 @@ def _lines(rng: np.random.Generator, st: _Style, img: np.ndarray, m: np.ndarray,
         gx, gy = np.meshgrid(xs, ys)
         for cx, cy in _apply(m, np.stack([gx.ravel(), gy.ravel()], axis=1)):
             if -4 <= cx <= w + 4 and -4 <= cy <= h + 4:
-                cv2.circle(layer, (int(round(cx)), int(round(cy))), thick, 255, -1, cv2.LINE_AA)
+                cv2.circle(layer, (round(float(cx)), round(float(cy))), thick, 255, -1, cv2.LINE_AA)
         ys = ys[:0]
     for yy in ys:
         seg = _apply(m, np.array([[x0 - ext, yy], [x1 + ext, yy]]))
