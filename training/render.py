@@ -215,18 +215,19 @@ def _lines(rng: np.random.Generator, st: _Style, img: np.ndarray, m: np.ndarray,
     base = y1 + (y1 - y0) * rng.uniform(-0.05, 0.1)
     unit = spacing / scale  # input units
     ys = base + unit * np.arange(-6, 7)
-    if st.lines == "dotted":  # dot-grid paper: a dot where grid lines would cross, some under the letters
-        xs = x0 + unit * np.arange(-12, int((x1 - x0) / max(unit, 1e-6)) + 13) + rng.uniform(0, unit)
+    # columns of the grid (its vertical lines, or with ys the dots of dot-grid paper) at a random phase
+    xs = x0 + unit * np.arange(-12, int((x1 - x0) / max(unit, 1e-6)) + 13) + rng.uniform(0, unit) \
+        if st.lines in ("grid", "dotted") else None
+    if st.lines == "dotted":  # a dot where grid lines would cross, some under the letters
         gx, gy = np.meshgrid(xs, ys)
         for cx, cy in _apply(m, np.stack([gx.ravel(), gy.ravel()], axis=1)):
             if -4 <= cx <= w + 4 and -4 <= cy <= h + 4:
                 cv2.circle(layer, (round(float(cx)), round(float(cy))), thick, 255, -1, cv2.LINE_AA)
-        ys = ys[:0]
-    for yy in ys:
-        seg = _apply(m, np.array([[x0 - ext, yy], [x1 + ext, yy]]))
-        _draw(layer, [seg], thick)
+    else:
+        for yy in ys:
+            seg = _apply(m, np.array([[x0 - ext, yy], [x1 + ext, yy]]))
+            _draw(layer, [seg], thick)
     if st.lines == "grid":
-        xs = x0 + unit * np.arange(-12, int((x1 - x0) / max(unit, 1e-6)) + 13) + rng.uniform(0, unit)
         for xx in xs:
             seg = _apply(m, np.array([[xx, y0 - ext], [xx, y1 + ext]]))
             _draw(layer, [seg], thick)
