@@ -50,8 +50,9 @@ MIN_TEXT_CONFIDENCE = 0.3  # below this the model runs without the OCR text (van
 MIN_PLAUSIBILITY = 0.5  # words whose strokes look less like writing than this are flagged for review
 # a decoder the repetition guard stopped had written the word before it got stuck when its strokes (cut at the
 # loop) already match the ink this well: they are completed like a finished output instead of falling back
-# (UNIPEN val, 40 words x hard+phone: strokes/true 1.82 -> 1.70, coverage and F1 at 1% unchanged)
-STUCK_AFTER_WORD_F1 = 0.8
+# (UNIPEN val, 40 words x hard+phone: strokes/true 1.82 -> 1.70 at 0.8, coverage and F1 at 1% unchanged;
+# 300 words x clean/phone/hard, 0.8 -> 0.5: strokes/true 1.44 -> 1.38, order 0.880 -> 0.887, coverage -0.001)
+STUCK_AFTER_WORD_F1 = 0.5
 REVIEW_TEXT_CONFIDENCE = 0.5  # words the recogniser read less surely than this are flagged (likely misread)
 NO_HANDWRITING = "no handwriting found"  # the warning's start, for the GUI and scripts to match on
 
@@ -185,6 +186,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     letters = letters_in(text, mask)
     model: _Candidate | None = None
     guide: list[Stroke] = []
+    written: list[Stroke] = []  # the model's strokes as completion received them (their dots are writing)
     note = None
     failed = False
     if model_ink is not None and model_ink.strokes:
@@ -202,6 +204,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
             # decoding already kept the points on the ink: snapping them to the centre line measured worse
             # (UNIPEN val 30 words x 3 levels: coverage 0.920 vs 0.949, F1 at 1% 0.759 vs 0.818)
             done = complete(refine.simplify(guide, 0.3), traced, mask, width)
+            written = done.written
             model = _Candidate(done.strokes, InkSource.MODEL, _fidelity(done.strokes, mask, width))
         else:
             pts = _refine(raw, mask, width)
@@ -209,7 +212,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     best = tracer
     if model is not None and model.strokes:
         if model_first:
-            conf_m = model.f1 * plausibility(model.strokes, letters, width)
+            conf_m = model.f1 * plausibility(model.strokes, letters, width, written)
             conf_t = tracer.f1 * plausibility(traced, letters, width)
             keep = conf_m >= conf_t - margin
         else:
@@ -230,7 +233,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     width_page = max(0.5, width / max(crop.page_to_crop.scale_factor(), 1e-6))
     strokes = [replace(s.mapped(to_page.apply), color=colour, width=width_page, time_measured=False)
                for s in refine.synth_timestamps(best.strokes)]
-    review = best.f1 < threshold or plausibility(best.strokes, letters, width) < MIN_PLAUSIBILITY
+    review = best.f1 < threshold or plausibility(best.strokes, letters, width, written) < MIN_PLAUSIBILITY
     return Word(tuple(strokes), quad, text, confidence, best.source, round(best.f1, 4), review), note
 
 

@@ -4,8 +4,10 @@ import cv2
 import numpy as np
 
 from inference.document.ink import Stroke
-from inference.strokes.complete import complete, letters_in, plausibility
+from inference.document.render import draw_strokes_mask
+from inference.strokes.complete import complete, dot_along_blob, letters_in, plausibility, uncovered_pieces
 from inference.strokes.fidelity import fidelity_maps
+from inference.strokes.style import band_width
 from inference.strokes.tracer import trace_mask
 
 W = 3.0  # pen width (px)
@@ -62,7 +64,7 @@ def test_letters_from_text_or_from_the_ink():
     m = np.zeros((30, 200), bool)
     m[5:25, 10:190] = True
     assert letters_in("hello", m) == 5
-    assert letters_in("", m) == round(180 / (0.35 * 20))
+    assert letters_in("", m) == round(180 / (0.5 * 20))
 
 
 def test_a_speck_the_model_did_not_write_is_left_out():
@@ -73,3 +75,47 @@ def test_a_speck_the_model_did_not_write_is_left_out():
     traced = [Stroke(p, width=W) for p in trace_mask(mask | speck, W)]
     done = complete(model, traced, mask | speck, W)
     assert (done.added, done.joined) == (0, 0) and len(done.strokes) == len(model)
+
+
+def test_a_dot_the_model_wrote_apart_from_its_strokes_is_writing_not_a_speck():
+    line = Stroke(np.float32([[0, 20], [40, 20]]), width=W)
+    dot = Stroke(np.float32([[20, 5]]), width=W)  # an i's dot: one point, well above the stroke
+    on_line = Stroke(np.float32([[41, 20], [42, 20]]), width=W)  # a fragment touching the stroke
+    assert plausibility([line, dot], 2, W, written=[line, dot]) == 1.0
+    assert plausibility([line, dot], 2, W) < 1.0  # the same dot from the tracer may be noise
+    assert plausibility([line, on_line], 2, W, written=[line, on_line]) < 1.0
+
+
+def test_a_written_dot_is_redrawn_along_its_blob():
+    mask = np.zeros((40, 80), bool)
+    mask[28:31, 5:60] = True  # a letter's stroke
+    cv2.ellipse(mask.view(np.uint8), (40, 8), (5, 1), 0, 0, 360, 1, -1)  # a dash-like dot, 11 x 3 px
+    line = Stroke(np.float32([[5, 29.5], [60, 29.5]]), width=W)
+    dot = Stroke(np.float32([[40.5, 8.5]]), width=W)
+    xy = dot_along_blob(dot.xy.astype(np.float64), mask, W)
+    assert xy is not None and len(xy) == 2
+    assert abs(float(np.hypot(*(xy[1] - xy[0]))) - (11 - 3)) <= 1.0  # blob length less its thickness
+    assert abs(float(xy[1, 1] - xy[0, 1])) < 1.0  # along the blob's long (horizontal) axis
+    done = complete([line, dot], [Stroke(p, width=W) for p in trace_mask(mask, W)], mask, W)
+    assert len(done.strokes) == 2 and len(done.strokes[1].xy) == 2
+    # a "dot" on a letter's ink is not a dot's blob: left as the model wrote it
+    assert dot_along_blob(np.float64([[30.5, 29.5]]), mask, W) is None
+
+
+def test_spurs_of_thick_ink_inside_the_model_stroke_are_not_added():
+    """The pen estimate can read far thinner than a word's ink (thin broken bits elsewhere pull it down): the
+    spurs of the thick stroke's centre line, inside the model's stroke, must not come back as strokes."""
+    rng = np.random.default_rng(3)
+    mask = np.zeros((40, 140), np.uint8)
+    cv2.line(mask, (10, 20), (130, 20), 1, 7)
+    for x in range(14, 126, 6):  # bumps on both edges: spurs of the centre line
+        cv2.circle(mask, (x, 20 + int(rng.choice([-5, 5]))), 1, 1, -1)
+    mask = mask.astype(bool)
+    pen = 2.0  # what the pen estimate said
+    assert band_width(mask) > 3 * pen
+    traced = [Stroke(p, width=pen) for p in trace_mask(mask, pen)]
+    model = [Stroke(np.float32([[10, 20.5], [130, 20.5]]), width=pen)]
+    thin_cover = draw_strokes_mask(model, *mask.shape, width_px=pen) > 0.5
+    assert uncovered_pieces(traced, thin_cover, 0.5 * pen, 2.0, 2 * pen)  # by the pen alone: spurs added
+    done = complete(model, traced, mask, pen)
+    assert done.added == 0 and done.joined == 0 and len(done.strokes) == 1

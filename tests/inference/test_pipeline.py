@@ -249,9 +249,9 @@ def test_a_word_whose_model_output_fails_falls_back_to_the_tracer_with_a_note(st
     from inference.pipeline import _word_from_crop
 
     crop, quad, mask, zig = _zigzag_word()
-    # the model wrote half the path, then looped or ran out of room: its ink is not used
-    half = dr.WordInk([_densify(zig[:4], 4.0).astype(np.float32)], dr.Decoded((1, 2), status, 9))
-    word, note = _word_from_crop(crop, quad, "zz", 1.0, half, 0.55, mask, 3.0, "#000000")
+    # the model wrote a fifth of the path, then looped or ran out of room: its ink is not used
+    part = dr.WordInk([_densify(zig[:2], 4.0).astype(np.float32)], dr.Decoded((1, 2), status, 9))
+    word, note = _word_from_crop(crop, quad, "zz", 1.0, part, 0.55, mask, 3.0, "#000000")
     assert word.source == InkSource.TRACER and word.strokes
     assert note == f"model output stopped by {status}"
     # the whole path: without EOS (CAP) it still falls back; stuck in a loop after writing the word (REPEAT,
