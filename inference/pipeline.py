@@ -39,7 +39,7 @@ from .photo.load import load_image
 from .photo.ruling import drop_thin_runs, remove_rules
 from .resources import models_dir
 from .strokes import refine
-from .strokes.complete import complete, letters_in, plausibility
+from .strokes.complete import complete, dots_in, letters_in, plausibility
 from .strokes.fidelity import fidelity
 from .strokes.style import estimate_style
 from .strokes.tracer import trace_mask
@@ -51,7 +51,8 @@ MIN_PLAUSIBILITY = 0.5  # words whose strokes look less like writing than this a
 # a decoder the repetition guard stopped had written the word before it got stuck when its strokes (cut at the
 # loop) already match the ink this well: they are completed like a finished output instead of falling back
 # (UNIPEN val, 40 words x hard+phone: strokes/true 1.82 -> 1.70 at 0.8, coverage and F1 at 1% unchanged;
-# 300 words x clean/phone/hard, 0.8 -> 0.5: strokes/true 1.44 -> 1.38, order 0.880 -> 0.887, coverage -0.001)
+# 300 words x clean/phone/hard, 0.8 -> 0.5: strokes/true -0.06, order +0.007, coverage -0.001; real photos'
+# readback unchanged)
 STUCK_AFTER_WORD_F1 = 0.5
 REVIEW_TEXT_CONFIDENCE = 0.5  # words the recogniser read less surely than this are flagged (likely misread)
 NO_HANDWRITING = "no handwriting found"  # the warning's start, for the GUI and scripts to match on
@@ -183,7 +184,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
         return Word((), quad, text, confidence, InkSource.TRACER, 0.0, True), "no ink in the word box"
     traced = [Stroke(p, width=width) for p in trace_mask(mask, width) if len(p)]
     tracer = _Candidate(traced, InkSource.TRACER, _fidelity(traced, mask, width))
-    letters = letters_in(text, mask)
+    letters, dots = letters_in(text, mask), dots_in(text)
     model: _Candidate | None = None
     guide: list[Stroke] = []
     written: list[Stroke] = []  # the model's strokes as completion received them (their dots are writing)
@@ -212,7 +213,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     best = tracer
     if model is not None and model.strokes:
         if model_first:
-            conf_m = model.f1 * plausibility(model.strokes, letters, width, written)
+            conf_m = model.f1 * plausibility(model.strokes, letters, width, written, dots)
             conf_t = tracer.f1 * plausibility(traced, letters, width)
             keep = conf_m >= conf_t - margin
         else:
@@ -233,7 +234,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     width_page = max(0.5, width / max(crop.page_to_crop.scale_factor(), 1e-6))
     strokes = [replace(s.mapped(to_page.apply), color=colour, width=width_page, time_measured=False)
                for s in refine.synth_timestamps(best.strokes)]
-    review = best.f1 < threshold or plausibility(best.strokes, letters, width, written) < MIN_PLAUSIBILITY
+    review = best.f1 < threshold or plausibility(best.strokes, letters, width, written, dots) < MIN_PLAUSIBILITY
     return Word(tuple(strokes), quad, text, confidence, best.source, round(best.f1, 4), review), note
 
 

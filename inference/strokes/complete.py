@@ -24,7 +24,6 @@ from ..document.ink import Stroke
 from ..document.render import draw_strokes_mask
 from .refine import arc_length, resample
 from .skeleton import rdp
-from .style import band_width
 
 
 @dataclass(frozen=True)
@@ -121,12 +120,8 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
         return Completion(list(traced), len(traced), 0, [])
     model = _dots_on_blobs(model, mask, width)
     h, w = mask.shape
-    # ragged ink (a rough pen, blotches) reads thinner than it is and its centre line grows spurs: judged
-    # by the pen width alone, every spur inside the model's stroke would come back as a stroke of its own
-    # (UNIPEN val, 300 words: strokes/true 1.58 -> 1.44, coverage 0.956 -> 0.952)
-    band = max(width, band_width(mask))
-    covered = draw_strokes_mask(model, h, w, width_px=max(1.0, band)) > 0.5
-    reach = max(1.0, 0.5 * band)
+    covered = draw_strokes_mask(model, h, w, width_px=max(1.0, width)) > 0.5
+    reach = max(1.0, 0.5 * width)
     # a speck the model did not write is more likely noise than a dot: the model writes dots itself
     # (UNIPEN val, hard level: noisy photos gained up to 50 specks a word when every piece was kept)
     pieces = uncovered_pieces(traced, covered, reach, min_len=max(2.0, width), min_alone=max(3.0, 2.0 * width))
@@ -134,7 +129,7 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     style = model[0]
     if not pieces:
         return Completion(list(model), 0, 0, model)
-    touch = max(2.0, 1.5 * width, 0.5 * band + width)  # a piece starts where the covered band stops
+    touch = max(2.0, 1.5 * width)
     changed: set[int] = set()
     joined = 0
     loose: list[np.ndarray] = []
@@ -172,18 +167,22 @@ def _dots_on_blobs(model: list[Stroke], mask: np.ndarray, width: float) -> list[
 
 
 def plausibility(strokes: Sequence[Stroke], letters: int, width: float,
-                 written: Sequence[Stroke] = ()) -> float:
+                 written: Sequence[Stroke] = (), dots: int | None = None) -> float:
     """How much a word's strokes look like a writer's, in (0, 1]: exp(-(0.15 x strokes per letter beyond
     one + share of specks)). A speck is a stroke shorter than a pen width, unless it is one of ``written``
     (the model's own strokes) standing apart from every other stroke: a dot the model chose to write (i, j,
-    full stop) is writing, while the same dot from the tracer may be noise."""
+    full stop) is writing, while the same dot from the tracer may be noise. ``dots``: how many such dots the
+    word's text has room for (:func:`dots_in`; None: no text, no limit)."""
     strokes = [s for s in strokes if len(s)]
     if not strokes:
         return 0.0
     excess = max(0.0, len(strokes) / max(1, letters) - 1.0)
     own = {id(s) for s in written}
     short = [i for i, s in enumerate(strokes) if _length(s.xy) < width]
-    specks = sum(1 for i in short if not (id(strokes[i]) in own and _apart(strokes, i, width))) / len(strokes)
+    excused = [i for i in short if id(strokes[i]) in own and _apart(strokes, i, width)]
+    if dots is not None:
+        excused = excused[:dots]
+    specks = (len(short) - len(excused)) / len(strokes)
     return math.exp(-(0.15 * excess + specks))
 
 
@@ -196,6 +195,17 @@ def _apart(strokes: Sequence[Stroke], i: int, gap: float) -> bool:
             if float(d.min()) <= gap:
                 return False
     return True
+
+
+_DOTS = {**dict.fromkeys("ij.,;!?¡¿", 1), **dict.fromkeys(":äëïöüÿÄËÏÖÜ", 2)}
+
+
+def dots_in(text: str) -> int | None:
+    """How many dots (and commas: short strokes of their own) a word's text is written with; None without
+    text."""
+    if not text.strip():
+        return None
+    return sum(_DOTS.get(ch, 0) for ch in text)
 
 
 def letters_in(text: str, mask: np.ndarray) -> int:

@@ -32,13 +32,19 @@ def ink_distance(mask: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform(m, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
 
 
-def _plain_centre_distances(dist: np.ndarray, skeleton: np.ndarray) -> np.ndarray:
-    """The distance map on the centre line, without pixels near crossings and joins (where strokes overlap
-    and d swells) when enough remain."""
+def width_from_distance(dist: np.ndarray, skeleton: np.ndarray) -> float | None:
+    """Stroke width from the distance map sampled on the centre line: 2 * median - 0.25.
+
+    The distance is measured between pixel centres: an odd-width axis-aligned line has its centre line
+    in the middle and w = 2d - 1, an even one has it half a pixel off and w = 2d; over lines at all
+    angles and sub-pixel positions (our renderer's exact widths) the mean offset is about 0.25.
+    Centre-line pixels near crossings and joins (where strokes overlap and d swells) are left out when
+    enough remain.
+    """
     skel = np.asarray(skeleton, bool)
     d_all = dist[skel]
     if d_all.size == 0:
-        return d_all
+        return None
     d_med = float(np.median(d_all))
     s8 = skel.astype(np.uint8)
     nbrs = cv2.filter2D(s8, -1, np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8),
@@ -49,20 +55,6 @@ def _plain_centre_distances(dist: np.ndarray, skeleton: np.ndarray) -> np.ndarra
         plain = skel & (to_j > 2.0 * d_med + 1.0)
         if plain.sum() >= max(5, 0.2 * skel.sum()):
             d_all = dist[plain]
-    return d_all
-
-
-def width_from_distance(dist: np.ndarray, skeleton: np.ndarray) -> float | None:
-    """Stroke width from the distance map sampled on the centre line: 2 * median - 0.25.
-
-    The distance is measured between pixel centres: an odd-width axis-aligned line has its centre line
-    in the middle and w = 2d - 1, an even one has it half a pixel off and w = 2d; over lines at all
-    angles and sub-pixel positions (our renderer's exact widths) the mean offset is about 0.25.
-    Centre-line pixels near crossings and joins are left out when enough remain.
-    """
-    d_all = _plain_centre_distances(dist, skeleton)
-    if d_all.size == 0:
-        return None
     d = float(np.median(d_all))
     if d_all.size >= 20:
         # blobs (filled loops, pooled ink) pull the median up; plain stroke runs agree on one value,
@@ -74,17 +66,6 @@ def width_from_distance(dist: np.ndarray, skeleton: np.ndarray) -> float | None:
             peak = float(near.mean())  # sub-bin: the bins are half a pixel, widths 1 px apart
         d = min(d, max(1.0, peak))
     return float(max(1.0, 2.0 * d - 0.25))
-
-
-def band_width(mask: np.ndarray, percentile: float = 75.0) -> float:
-    """How thick the ink is along most of its centre line (px; 0 without ink): 2 x the ``percentile`` of the
-    distance map on the centre line - 0.25. Unlike :func:`estimate_width` it does not favour the thinnest
-    runs, so ragged ink (whose centre line has spurs near the edge) reads as thick as it looks."""
-    mask = fill_pinholes(np.asarray(mask, bool))
-    d = _plain_centre_distances(ink_distance(mask), thin(mask))
-    if d.size == 0:
-        return 0.0
-    return float(max(1.0, 2.0 * float(np.percentile(d, percentile)) - 0.25))
 
 
 def estimate_width(mask: np.ndarray, skeleton: np.ndarray | None = None) -> float:

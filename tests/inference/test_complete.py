@@ -4,10 +4,8 @@ import cv2
 import numpy as np
 
 from inference.document.ink import Stroke
-from inference.document.render import draw_strokes_mask
-from inference.strokes.complete import complete, dot_along_blob, letters_in, plausibility, uncovered_pieces
+from inference.strokes.complete import complete, dot_along_blob, dots_in, letters_in, plausibility
 from inference.strokes.fidelity import fidelity_maps
-from inference.strokes.style import band_width
 from inference.strokes.tracer import trace_mask
 
 W = 3.0  # pen width (px)
@@ -84,6 +82,10 @@ def test_a_dot_the_model_wrote_apart_from_its_strokes_is_writing_not_a_speck():
     assert plausibility([line, dot], 2, W, written=[line, dot]) == 1.0
     assert plausibility([line, dot], 2, W) < 1.0  # the same dot from the tracer may be noise
     assert plausibility([line, on_line], 2, W, written=[line, on_line]) < 1.0
+    # with the word's text known, only as many dots as it has room for are writing
+    assert dots_in("it") == 1 and dots_in("on") == 0 and dots_in("") is None
+    assert plausibility([line, dot], 2, W, written=[line, dot], dots=dots_in("it")) == 1.0
+    assert plausibility([line, dot], 2, W, written=[line, dot], dots=dots_in("on")) < 1.0
 
 
 def test_a_written_dot_is_redrawn_along_its_blob():
@@ -100,22 +102,3 @@ def test_a_written_dot_is_redrawn_along_its_blob():
     assert len(done.strokes) == 2 and len(done.strokes[1].xy) == 2
     # a "dot" on a letter's ink is not a dot's blob: left as the model wrote it
     assert dot_along_blob(np.float64([[30.5, 29.5]]), mask, W) is None
-
-
-def test_spurs_of_thick_ink_inside_the_model_stroke_are_not_added():
-    """The pen estimate can read far thinner than a word's ink (thin broken bits elsewhere pull it down): the
-    spurs of the thick stroke's centre line, inside the model's stroke, must not come back as strokes."""
-    rng = np.random.default_rng(3)
-    mask = np.zeros((40, 140), np.uint8)
-    cv2.line(mask, (10, 20), (130, 20), 1, 7)
-    for x in range(14, 126, 6):  # bumps on both edges: spurs of the centre line
-        cv2.circle(mask, (x, 20 + int(rng.choice([-5, 5]))), 1, 1, -1)
-    mask = mask.astype(bool)
-    pen = 2.0  # what the pen estimate said
-    assert band_width(mask) > 3 * pen
-    traced = [Stroke(p, width=pen) for p in trace_mask(mask, pen)]
-    model = [Stroke(np.float32([[10, 20.5], [130, 20.5]]), width=pen)]
-    thin_cover = draw_strokes_mask(model, *mask.shape, width_px=pen) > 0.5
-    assert uncovered_pieces(traced, thin_cover, 0.5 * pen, 2.0, 2 * pen)  # by the pen alone: spurs added
-    done = complete(model, traced, mask, pen)
-    assert done.added == 0 and done.joined == 0 and len(done.strokes) == 1
