@@ -104,7 +104,7 @@ def dot_along_blob(xy: np.ndarray, mask: np.ndarray, width: float) -> np.ndarray
         return None  # part of a letter or a line: not a dot's blob
     pts = np.column_stack(np.nonzero(lab == k)[::-1]).astype(np.float64) + 0.5
     mid = pts.mean(axis=0)
-    _, _, vt = np.linalg.svd(pts - mid, full_matrices=False)
+    _, _, vt = np.linalg.svd(pts - mid)  # full: a one-pixel blob still has two axes
     along, across = (pts - mid) @ vt[0], (pts - mid) @ vt[1]
     length = float(np.ptp(along) - np.ptp(across))  # both extents count the one-pixel cell once
     if length <= _length(xy):

@@ -102,3 +102,6 @@ def test_a_written_dot_is_redrawn_along_its_blob():
     assert len(done.strokes) == 2 and len(done.strokes[1].xy) == 2
     # a "dot" on a letter's ink is not a dot's blob: left as the model wrote it
     assert dot_along_blob(np.float64([[30.5, 29.5]]), mask, W) is None
+    speck = np.zeros((20, 20), bool)
+    speck[10, 10] = True  # a one-pixel blob: nothing to redraw along
+    assert dot_along_blob(np.float64([[10.5, 10.5]]), speck, W) is None
