@@ -159,7 +159,7 @@ def _dots_on_blobs(model: list[Stroke], mask: np.ndarray, width: float) -> list[
     """The model's dots (strokes shorter than the pen, apart from the others) redrawn along their blobs."""
     out = list(model)
     for i, st in enumerate(model):
-        if _length(st.xy) < width and _apart(model, i, width):
+        if _is_dot(model, i, width):
             xy = dot_along_blob(st.xy.astype(np.float64), mask, width)
             if xy is not None:
                 out[i] = Stroke(xy, color=st.color, width=st.width)
@@ -179,11 +179,16 @@ def plausibility(strokes: Sequence[Stroke], letters: int, width: float,
     excess = max(0.0, len(strokes) / max(1, letters) - 1.0)
     own = {id(s) for s in written}
     short = [i for i, s in enumerate(strokes) if _length(s.xy) < width]
-    excused = [i for i in short if id(strokes[i]) in own and _apart(strokes, i, width)]
+    excused = [i for i in short if id(strokes[i]) in own and _is_dot(strokes, i, width)]
     if dots is not None:
         excused = excused[:dots]
     specks = (len(short) - len(excused)) / len(strokes)
     return math.exp(-(0.15 * excess + specks))
+
+
+def _is_dot(strokes: Sequence[Stroke], i: int, width: float) -> bool:
+    """What a dot looks like: stroke ``i`` is shorter than the pen and stands apart from the others."""
+    return _length(strokes[i].xy) < width and _apart(strokes, i, width)
 
 
 def _apart(strokes: Sequence[Stroke], i: int, gap: float) -> bool:
