@@ -49,6 +49,23 @@ class CancelToken:
             raise Cancelled("cancelled")
 
 
+class LinkedCancelToken(CancelToken):
+    """Cancelled by its own :meth:`cancel` (work a job started in threads, stopped when the job ends early)
+    or when the caller's token is."""
+
+    def __init__(self, parent: CancelToken | None) -> None:
+        super().__init__()
+        self._parent = parent
+
+    @property
+    def cancelled(self) -> bool:
+        return super().cancelled or (self._parent is not None and self._parent.cancelled)
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise Cancelled("cancelled")
+
+
 def run_job(job: Job[T], on_progress: Callable[[Progress], None] | None = None,
             cancel: CancelToken | None = None) -> T:
     """Drive a job to the end, forwarding progress; raises :class:`Cancelled` if ``cancel`` fires."""

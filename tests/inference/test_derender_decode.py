@@ -187,3 +187,68 @@ def test_a_model_may_stop_at_once_on_a_blank_word_box(tmp_path):
     res = _decode(models, [None, "a"])
     assert (res[0].status, res[0].tokens, res[0].steps) == (dr.EOS, (), 2)  # fed BOS, SEP; then EOS
     assert res[1].status == dr.EOS and list(res[1].tokens) == toy.ink([(3, 4)])
+
+
+def _crops(values):
+    """Word crops whose canvas is filled with ``k``: the scripted decoder writes script ``k`` for them."""
+    out = []
+    for k in values:
+        canvas = np.full((S.height, S.width), float(k), np.float32)
+        out.append(dr.WordCrop(np.zeros((4, 4, 3), np.uint8), canvas, Transform.identity(), Transform.identity()))
+    return out
+
+
+def test_batches_are_even_and_a_multiple_of_the_streams(scripted):
+    models, _ = scripted
+    two = dr.Derenderer(models, batch_size=32, streams=2)
+    assert two.batches(96) == [(0, 24), (24, 48), (48, 72), (72, 96)]
+    assert two.batches(59) == [(0, 30), (30, 59)]
+    assert two.batches(1) == [(0, 1)] and two.batches(0) == []
+    one = dr.Derenderer(models, batch_size=32, streams=1)
+    assert one.batches(33) == [(0, 16), (16, 33)]
+    assert all(b - a <= 32 for a, b in two.batches(1000))
+
+
+def test_streams_side_by_side_decode_like_one(scripted):
+    models, _ = scripted
+    crops, texts = _crops([1, 2, 1, 2, 4, 1]), ["", "hello", "", "hello", None, ""]
+
+    def results(streams):
+        out = {}
+        for idx, res in dr.Derenderer(models, batch_size=1, streams=streams, max_len=80).run(crops, texts):
+            out.update(zip(idx, res))
+        return {i: (r.decoded.tokens, r.decoded.status) for i, r in out.items()}
+
+    one, three = results(1), results(3)
+    assert one == three and len(one) == 6
+    assert one[4][1] == dr.REPEAT and one[0][1] == dr.EOS
+
+
+def test_streams_stop_on_cancel_and_when_the_caller_leaves(scripted):
+    import threading
+
+    models, _ = scripted
+    crops = _crops([3] * 8)  # the never-ending walk: each batch runs to the token cap
+    tok = CancelToken()
+    tok.cancel()
+    with pytest.raises(Cancelled):
+        list(dr.Derenderer(models, batch_size=1, streams=2, max_len=200).run(crops, ["x"] * 8, tok))
+    gen = dr.Derenderer(models, batch_size=1, streams=2, max_len=200).run(crops, ["x"] * 8)
+    _, res = next(gen)
+    assert res[0].decoded.status == dr.CAP
+    gen.close()  # the remaining batches are abandoned: their threads are gone once close returns
+    assert not [t for t in threading.enumerate() if t.name.startswith("inklift-decode")]
+
+
+def test_step_cache_grows_by_its_first_capacity_and_hides_empty_slots():
+    cache = dr.StepCache(layers=2, batch=3, heads=1, head_dim=2, capacity=4)
+    for n in range(9):
+        f = cache.feeds()
+        assert f["bias"].shape[-1] == 4 * (n // 4 + 1)
+        assert (f["bias"][..., :n] == 0).all() and (f["bias"][..., n:] < -1e8).all()
+        cache.append(np.full((2, 3, 1, 2), n, np.float32), np.full((2, 3, 1, 2), -n, np.float32))
+    assert cache.capacity == 12 and cache.length == 9
+    assert cache.k[0, 0, 0, 0, :9].tolist() == list(range(9)) and cache.v[1, 2, 0, :9, 1].tolist() == [-n for n in range(9)]
+    cache.keep(np.array([2]))
+    f = cache.feeds()
+    assert f["k0"].shape == (1, 1, 2, 12) and f["v1"][0, 0, 8, 0] == -8
