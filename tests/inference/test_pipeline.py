@@ -82,6 +82,29 @@ def test_cancel_mid_page_raises_and_returns_nothing(small_page):
                 tok.cancel()
 
 
+def test_cancel_while_the_model_decodes_in_the_background_stops_its_threads(small_page, tmp_path):
+    import threading
+    import time
+
+    toy = _toy()
+    walk = [t for i in range(300) for t in (i % toy.SPEC.width, toy.SPEC.width + (i * 7) % toy.SPEC.height)]
+    d = toy.build(tmp_path, [toy.SPEC.text_prefix(None) + [toy.SPEC.stroke] + walk], max_len=250)
+    cfg = PipelineConfig(models_dir=d, threads=2, drawings=False)  # two decoding threads + the chunk's
+    tok = CancelToken()
+    with pytest.raises(Cancelled):
+        for p in run_page(small_page.image, cfg, tok):
+            if p.stage == "derender":
+                tok.cancel()
+
+    def busy():
+        return [t.name for t in threading.enumerate() if t.name.startswith(("inklift-decode", "inklift-chunk"))]
+
+    deadline = time.monotonic() + 10.0
+    while busy() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not busy()
+
+
 def test_garbage_model_falls_back_to_tracer_and_is_reported(small_page, tmp_path):
     toy = _toy()
     # canvases are ink maps in 0..1, so every row runs script 0: a never-ending walk of points
