@@ -462,9 +462,9 @@ class Derenderer:
         # many tiny ops that one run cannot spread over two cores (batch 32: 7.1 ms a step on 2 threads,
         # 8.8 on 1), but two runs side by side can: 1.5x the rows per second on 2 cores
         self.streams = max(1, int(streams if streams is not None else getattr(models, "threads", 1)))
-        # one encoder run at a time: its batch activations are the page's largest buffers (two at once
-        # measured +100-250 MB peak RSS), and it is ~5% of a batch's time, so the streams hardly wait
-        self._encoder = _OneAtATime(models.encoder) if self.streams > 1 else None
+        # one encoder run at a time: a batch's encoder activations are the largest buffers of decoding, and the
+        # encoder is ~5% of a batch's time, so the streams hardly wait
+        self._encoder_turns = threading.Lock()
         self.guard = guard
         d = models.manifest.decoder
         self.max_len = int(max_len or d.max_len)
@@ -523,7 +523,8 @@ class Derenderer:
         if inks is not None and any(inks[i] is not None for i in idx):
             free = np.ones((self.spec.height, self.spec.width), bool)
             ink = np.stack([inks[i] if inks[i] is not None else free for i in idx])
-        decs = greedy_decode(self._encoder or self.models.encoder, step, canv, prefixes, self.spec,
+        encoder = _TakingTurns(self.models.encoder, self._encoder_turns)
+        decs = greedy_decode(encoder, step, canv, prefixes, self.spec,
                              d.layers, d.heads, d.head_dim, self.max_len, self.guard, cancel, prepare, ink)
         res = []
         for i, dec in zip(idx, decs):
@@ -533,12 +534,12 @@ class Derenderer:
         return idx, res
 
 
-class _OneAtATime:
-    """A session whose runs take turns (onnxruntime allows concurrent runs; this bounds their memory)."""
+class _TakingTurns:
+    """A session whose runs take turns under ``lock`` (onnxruntime allows concurrent runs; this bounds memory)."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, lock: threading.Lock) -> None:
         self._session = session
-        self._lock = threading.Lock()
+        self._lock = lock
 
     def run(self, names, feeds):
         with self._lock:
