@@ -210,6 +210,20 @@ def coord_soft_loss(logits: torch.Tensor, tgt: torch.Tensor, spec: TokenSpec, si
     return (per * mask).sum() / mask.sum().clamp(min=1)
 
 
+def select_decoder_layers(weights: dict, keep: list[int]) -> dict:
+    """A state dict whose decoder layer ``i`` is ``weights``' decoder layer ``keep[i]`` (the encoder's own
+    layers, named ``encoder.layers.*``, stay as they are)."""
+    out = {}
+    for k, v in weights.items():
+        if k.startswith("layers."):
+            j, rest = k[len("layers."):].split(".", 1)
+            if int(j) in keep:
+                out[f"layers.{keep.index(int(j))}.{rest}"] = v
+        else:
+            out[k] = v
+    return out
+
+
 def lr_at(step: int, base: float, warmup: int, total: int) -> float:
     if step < warmup:
         return base * (step + 1) / warmup
@@ -242,6 +256,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--first-weight", type=float, default=0.0,
                     help="weight of the per-sample first-decision loss (stroke or EOS; r5 on: 0.5)")
     ap.add_argument("--init", default="", help="start from these weights (a last.pt) with a fresh optimiser and schedule")
+    ap.add_argument("--keep-layers", default="",
+                    help="with --init: a smaller decoder made of these of its decoder layers, e.g. 0,3 (each layer "
+                         "is a share of every token's cost: two of four halve a decoder step's reads)")
     ap.add_argument("--max-min", type=float, default=0.0, help="stop after this many minutes (0 = no limit)")
     ap.add_argument("--end-at", default="", help="UTC HH:MM: the LR schedule runs by wall time from the run's first "
                     "start to this time, and training stops there (for a fixed time budget on a shared CPU)")
@@ -255,13 +272,21 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     spec = TokenSpec()
     cfg = ModelConfig(vocab=spec.vocab_size)
+    ck = Path(a.out) / "last.pt"
+    keep = [int(v) for v in a.keep_layers.split(",") if v.strip()]
+    if a.resume and ck.exists():  # the run's own shape (a smaller decoder stays smaller)
+        cfg = ModelConfig(**torch.load(ck, map_location="cpu", weights_only=False)["config"])
+    elif keep:
+        if not a.init:
+            ap.error("--keep-layers needs --init")
+        cfg = ModelConfig(**{**torch.load(a.init, map_location="cpu", weights_only=False)["config"],
+                             "layers": len(keep)})
     model = Derender(cfg).to(a.device)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98))
     state = {"step": 0, "samples": 0, "train_s": 0.0}
-    ck = out / "last.pt"
     if a.resume and ck.exists():
         c = torch.load(ck, map_location=a.device, weights_only=False)
         model.load_state_dict(c["model"])
@@ -269,8 +294,10 @@ def main(argv: list[str] | None = None) -> None:
         state = c["state"]
     elif a.init:
         c0 = torch.load(a.init, map_location=a.device, weights_only=False)
-        model.load_state_dict(c0["model"])
+        model.load_state_dict(select_decoder_layers(c0["model"], keep) if keep else c0["model"])
         state["init"] = {"path": str(a.init), **c0["state"]}  # the lineage, for the model card's totals
+        if keep:
+            state["init"]["kept_decoder_layers"] = keep
     state.setdefault("sched_t0", time.time())
     end_ts = 0.0
     if a.end_at:

@@ -46,3 +46,15 @@ def test_the_first_decision_is_scored_once_per_sample_where_the_input_is_sep():
     logits[:, :, SPEC.eos] = 20.0  # stops everywhere: right for the blank box, wrong for the word
     per = float(first_token_loss(logits, bt["tgt"], bt["first"]))
     assert per == pytest.approx(0.5 * 20.0, rel=0.01)  # the word's miss, averaged over two samples
+
+
+def test_a_smaller_decoder_takes_the_chosen_layers_of_its_init():
+    from training.model import Derender, ModelConfig
+    from training.train import select_decoder_layers
+
+    big = Derender(ModelConfig(d=32, heads=2, layers=4, ff=64, max_len=32))
+    small = Derender(ModelConfig(d=32, heads=2, layers=2, ff=64, max_len=32))
+    small.load_state_dict(select_decoder_layers(big.state_dict(), [0, 3]))  # strict: every key, every shape
+    for i, j in ((0, 0), (1, 3)):
+        assert torch.equal(small.layers[i].qkv.weight, big.layers[j].qkv.weight)
+    assert torch.equal(small.encoder.layers[0].qkv.weight, big.encoder.layers[0].qkv.weight)
