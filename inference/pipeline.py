@@ -323,36 +323,56 @@ def _decode_in_background(derenderer: dr.Derenderer, chunk: Sequence[_WordJob],
         pool.shutdown(wait=False)  # the thread ends with its one job
 
 
+@dataclass
+class _Chunk:
+    """Up to :data:`CHUNK` words in flight: their crops and masks, and the model decoding them in a thread."""
+
+    jobs: Sequence[_WordJob]
+    crops: list[dr.WordCrop | None]
+    masks: list[tuple[np.ndarray, float, str] | None]
+    stop: LinkedCancelToken
+    decoded: list[int]  # [pieces decoded, pieces in all], for progress
+    decoding: Future | None = None
+
+
+def _start_chunk(image: np.ndarray, jobs: Sequence[_WordJob], derenderer: dr.Derenderer | None,
+                 config: PipelineConfig, cancel: CancelToken | None, page_ink: np.ndarray | None) -> _Chunk:
+    spec = derenderer.spec if derenderer is not None else None
+    crops: list[dr.WordCrop | None] = []
+    for j in jobs:
+        try:
+            crops.append(dr.crop_word(image, j.quad, spec))
+        except ValueError:
+            crops.append(None)
+    masks = [_word_mask(c, j.quad, page_ink) if c is not None else None for j, c in zip(jobs, crops)]
+    ch = _Chunk(jobs, crops, masks, LinkedCancelToken(cancel), [0, 0])
+    if derenderer is not None:
+        ch.decoding = _decode_in_background(derenderer, jobs, crops, masks, config, ch.stop, ch.decoded)
+    return ch
+
+
 def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSet | None,
                     config: PipelineConfig, warnings: list[str], cancel: CancelToken | None,
                     stats: Counter, page_ink: np.ndarray | None = None) -> Generator[Progress, None, list[Word]]:
-    """Words in reading order; yields ("derender", done, total) after each chunk of words."""
+    """Words in reading order; yields ("derender", done, total) as words are done.
+
+    Per chunk of words the model decodes in a thread while this one traces the chunk's words, and the next
+    chunk's decoding starts before this chunk's words are completed from the model's ink."""
     derenderer = dr.Derenderer(models, batch_size=config.batch_size) if models is not None else None
-    spec = models.spec if models is not None else None
     words: list[Word] = []
     widths: list[float] = []
     total = len(jobs)
     yield Progress("derender", 0, total)
-    for c0 in range(0, total, CHUNK):
-        chunk = jobs[c0:c0 + CHUNK]
-        crops: list[dr.WordCrop | None] = []
-        for j in chunk:
-            try:
-                crops.append(dr.crop_word(image, j.quad, spec if derenderer is not None else None))
-            except ValueError:
-                crops.append(None)
-        masks: list[tuple[np.ndarray, float, str] | None] = [
-            _word_mask(c, j.quad, page_ink) if c is not None else None for j, c in zip(chunk, crops)]
-        inks: dict[int, dr.WordInk] = {}
-        stop = LinkedCancelToken(cancel)
-        decoded = [0, 0]
-        decoding = _decode_in_background(derenderer, chunk, crops, masks, config, stop, decoded) \
-            if derenderer is not None else None
-        widths.extend(w for m in masks if m is not None and m[1] > 0 for w in [m[1]])
-        page_width = float(np.median(widths)) if widths else 0.0
-        pens: list[float] = []
-        tracers: list[_Candidate | None] = []
-        try:
+    pending = _start_chunk(image, jobs[:CHUNK], derenderer, config, cancel, page_ink) if total else None
+    cur: _Chunk | None = None
+    try:
+        while pending is not None:
+            cur, pending = pending, None
+            chunk, crops, masks = cur.jobs, cur.crops, cur.masks
+            widths.extend(w for m in masks if m is not None and m[1] > 0 for w in [m[1]])
+            page_width = float(np.median(widths)) if widths else 0.0
+            pens: list[float] = []
+            tracers: list[_Candidate | None] = []
             for i, crop in enumerate(crops):
                 _check(cancel)
                 width = masks[i][1] if crop is not None and masks[i] is not None else 0.0
@@ -362,43 +382,52 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
                 pens.append(width)
                 has_ink = crop is not None and masks[i] is not None and masks[i][0].any()
                 tracers.append(_tracer_candidate(masks[i][0], width) if has_ink else None)
-                if decoding is not None and i % 16 == 15:
+                if cur.decoding is not None and i % 16 == 15:
                     yield Progress("derender", len(words), total, f"traced {i + 1}/{len(chunk)} in this chunk")
-            if decoding is not None:
-                while not wait([decoding], timeout=0.25).done:
+            inks: dict[int, dr.WordInk] = {}
+            if cur.decoding is not None:
+                while not wait([cur.decoding], timeout=0.25).done:
                     _check(cancel)
                     yield Progress("derender", len(words), total,
-                                   f"the model wrote {decoded[0]}/{decoded[1]} of this chunk's words")
+                                   f"the model wrote {cur.decoded[0]}/{cur.decoded[1]} of this chunk's words")
                 try:
-                    inks, own = decoding.result()
+                    inks, own = cur.decoding.result()
                     stats.update(own)
                 except ModelError as e:
                     warnings.append(f"{e}; the remaining words use the geometric tracer")
                     derenderer = None
-        finally:
-            stop.cancel()  # the caller left (or cancelled): the decoding thread stops at its next step
-        for i, (j, crop) in enumerate(zip(chunk, crops)):
-            _check(cancel)
-            if crop is None or masks[i] is None:
-                words.append(Word((), j.quad, j.text, j.confidence, InkSource.TRACER, 0.0, True))
-                stats["outside"] += 1
+            start = len(words) + len(chunk)
+            if start < total:  # the next chunk decodes while this one's words are completed
+                pending = _start_chunk(image, jobs[start:start + CHUNK], derenderer, config, cancel, page_ink)
+            for i, (j, crop) in enumerate(zip(chunk, crops)):
+                _check(cancel)
+                if crop is None or masks[i] is None:
+                    words.append(Word((), j.quad, j.text, j.confidence, InkSource.TRACER, 0.0, True))
+                    stats["outside"] += 1
+                    yield Progress("derender", len(words), total)
+                    continue
+                mask, _, colour = masks[i]
+                w, note = _word_from_crop(crop, j.quad, j.text, j.confidence, inks.get(i),
+                                          config.fidelity_threshold, mask, pens[i], colour, config.model_margin,
+                                          config.model_first, tracers[i])
+                if note:
+                    stats[note] += 1
+                stats[w.source.value] += 1
+                if i in inks and inks[i].decoded.status != dr.EMPTY:
+                    stats["model tried"] += 1
+                words.append(w)
                 yield Progress("derender", len(words), total)
-                continue
-            mask, _, colour = masks[i]
-            w, note = _word_from_crop(crop, j.quad, j.text, j.confidence, inks.get(i),
-                                      config.fidelity_threshold, mask, pens[i], colour, config.model_margin,
-                                      config.model_first, tracers[i])
-            if note:
-                stats[note] += 1
-            stats[w.source.value] += 1
-            if i in inks and inks[i].decoded.status != dr.EMPTY:
-                stats["model tried"] += 1
-            words.append(w)
-            yield Progress("derender", len(words), total)
-        if derenderer is not None and _model_useless(stats):
-            derenderer = None  # a garbage model costs up to max_len decoder steps per word for nothing
-            warnings.append(f"the model's output was near the ink for only {_model_used(stats)} of the first "
-                            f"{stats['model tried']} words; the rest of the page uses the geometric tracer")
+            if derenderer is not None and _model_useless(stats):
+                derenderer = None  # a garbage model costs up to max_len decoder steps per word for nothing
+                if pending is not None and pending.decoding is not None:
+                    pending.stop.cancel()
+                    pending.decoding = None
+                warnings.append(f"the model's output was near the ink for only {_model_used(stats)} of the first "
+                                f"{stats['model tried']} words; the rest of the page uses the geometric tracer")
+    finally:
+        for ch in (cur, pending):  # the caller left (or cancelled): decoding threads stop at their next step
+            if ch is not None:
+                ch.stop.cancel()
     return words
 
 

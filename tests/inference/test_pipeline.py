@@ -105,6 +105,24 @@ def test_cancel_while_the_model_decodes_in_the_background_stops_its_threads(smal
     assert not busy()
 
 
+def test_words_decoded_chunk_by_chunk_come_back_complete_and_in_order(small_page, tmp_path, monkeypatch):
+    from inference import pipeline
+
+    toy = _toy()
+    d = toy.build(tmp_path, [toy.SPEC.text_prefix(None) + toy.ink([(3, 2), (9, 4), (15, 2)]) + [toy.SPEC.eos]])
+    cfg = PipelineConfig(models_dir=d, threads=2, drawings=False)
+    whole = run_job(run_page(small_page.image, cfg))
+    monkeypatch.setattr(pipeline, "CHUNK", 2)  # the next chunk decodes while this one is completed
+    progress: list[Progress] = []
+    chunked = run_job(run_page(small_page.image, cfg), progress.append)
+    assert len(whole.page.words) > 4
+    assert [(w.text, w.quad) for w in chunked.page.words] == [(w.text, w.quad) for w in whole.page.words]
+    # the model ran on every chunk: the same per-word outcomes (here: its fixed ink is far from the photo's)
+    assert any("far from the" in w for w in chunked.warnings) and chunked.warnings == whole.warnings
+    done = [p.done for p in progress if p.stage == "derender"]
+    assert done == sorted(done) and done[-1] == len(chunked.page.words)
+
+
 def test_garbage_model_falls_back_to_tracer_and_is_reported(small_page, tmp_path):
     toy = _toy()
     # canvases are ink maps in 0..1, so every row runs script 0: a never-ending walk of points
