@@ -337,6 +337,7 @@ class _Chunk:
 
 def _start_chunk(image: np.ndarray, jobs: Sequence[_WordJob], derenderer: dr.Derenderer | None,
                  config: PipelineConfig, cancel: CancelToken | None, page_ink: np.ndarray | None) -> _Chunk:
+    """Crop and mask ``jobs``' words here, then start the model on them in a thread (when there is a model)."""
     spec = derenderer.spec if derenderer is not None else None
     crops: list[dr.WordCrop | None] = []
     for j in jobs:
