@@ -45,7 +45,7 @@ class CancelToken:
         return self._event.is_set()
 
     def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
+        if self.cancelled:
             raise Cancelled("cancelled")
 
 
@@ -60,10 +60,6 @@ class LinkedCancelToken(CancelToken):
     @property
     def cancelled(self) -> bool:
         return super().cancelled or (self._parent is not None and self._parent.cancelled)
-
-    def raise_if_cancelled(self) -> None:
-        if self.cancelled:
-            raise Cancelled("cancelled")
 
 
 def run_job(job: Job[T], on_progress: Callable[[Progress], None] | None = None,

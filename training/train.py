@@ -272,28 +272,27 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     spec = TokenSpec()
     cfg = ModelConfig(vocab=spec.vocab_size)
-    ck = Path(a.out) / "last.pt"
+    ck = out / "last.pt"
     keep = [int(v) for v in a.keep_layers.split(",") if v.strip()]
-    if a.resume and ck.exists():  # the run's own shape (a smaller decoder stays smaller)
-        cfg = ModelConfig(**torch.load(ck, map_location="cpu", weights_only=False)["config"])
+    if keep and not a.init:
+        ap.error("--keep-layers needs --init")
+    c = torch.load(ck, map_location=a.device, weights_only=False) if a.resume and ck.exists() else None
+    c0 = torch.load(a.init, map_location=a.device, weights_only=False) if c is None and a.init else None
+    if c is not None:  # the run's own shape (a smaller decoder stays smaller)
+        cfg = ModelConfig(**c["config"])
     elif keep:
-        if not a.init:
-            ap.error("--keep-layers needs --init")
-        cfg = ModelConfig(**{**torch.load(a.init, map_location="cpu", weights_only=False)["config"],
-                             "layers": len(keep)})
+        cfg = ModelConfig(**{**c0["config"], "layers": len(keep)})
     model = Derender(cfg).to(a.device)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98))
     state = {"step": 0, "samples": 0, "train_s": 0.0}
-    if a.resume and ck.exists():
-        c = torch.load(ck, map_location=a.device, weights_only=False)
+    if c is not None:
         model.load_state_dict(c["model"])
         opt.load_state_dict(c["opt"])
         state = c["state"]
-    elif a.init:
-        c0 = torch.load(a.init, map_location=a.device, weights_only=False)
+    elif c0 is not None:
         model.load_state_dict(select_decoder_layers(c0["model"], keep) if keep else c0["model"])
         state["init"] = {"path": str(a.init), **c0["state"]}  # the lineage, for the model card's totals
         if keep:

@@ -307,14 +307,17 @@ class StepCache:
     def capacity(self) -> int:
         return self.k.shape[-1]
 
+    def _grow(self) -> None:
+        self.k = np.concatenate([self.k, np.zeros(self.k.shape[:4] + (self.grow_by,), np.float32)], axis=4)
+        self.v = np.concatenate([self.v, np.zeros(self.v.shape[:3] + (self.grow_by, self.v.shape[4]), np.float32)],
+                                axis=3)
+        bias = self._empty_bias(self.capacity)
+        bias[..., :self.length] = 0.0
+        self._bias, self._views = bias, None
+
     def feeds(self) -> dict:
         if self.length == self.capacity:
-            self.k = np.concatenate([self.k, np.zeros(self.k.shape[:4] + (self.grow_by,), np.float32)], axis=4)
-            self.v = np.concatenate([self.v, np.zeros(self.v.shape[:3] + (self.grow_by, self.v.shape[4]),
-                                                      np.float32)], axis=3)
-            bias = self._empty_bias(self.capacity)
-            bias[..., :self.length] = 0.0
-            self._bias, self._views = bias, None
+            self._grow()
         if self._views is None:
             # contiguous views: onnxruntime reads them without a copy
             views = [buf[i] for i in range(self.k.shape[0]) for buf in (self.k, self.v)]
@@ -327,7 +330,7 @@ class StepCache:
             raise ModelError(f"derender decoder returned new keys/values of shapes {new_k.shape}/{new_v.shape}, "
                              f"expected {want}")
         if self.length == self.capacity:
-            self.feeds()  # grows the buffers
+            self._grow()
         self.k[..., self.length] = new_k
         self.v[:, :, :, self.length, :] = new_v
         self._bias[..., self.length] = 0.0
