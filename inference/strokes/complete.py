@@ -125,6 +125,9 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     # a speck the model did not write is more likely noise than a dot: the model writes dots itself
     # (UNIPEN val, hard level: noisy photos gained up to 50 specks a word when every piece was kept)
     pieces = uncovered_pieces(traced, covered, reach, min_len=max(2.0, width), min_alone=max(3.0, 2.0 * width))
+    # noise and ragged edges out, fragments chained (UNIPEN val, 80 words x 3 levels: strokes per true stroke
+    # on the hard level 2.32 -> 1.88, on all levels 1.57 -> 1.40; precision +0.003, coverage -0.002)
+    pieces = drop_paper_noise(pieces, covered, width)
     xys = [s.xy.astype(np.float32) for s in model]
     style = model[0]
     if not pieces:
@@ -140,6 +143,7 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
             changed.update(j for j, (n, s) in enumerate(zip(before, xys)) if len(s) != n)
         else:
             loose.append(p)
+    loose = chain_pieces(loose, touch, min_len=2.0 * width)
     # a loose piece is drawn right after the model stroke it lies nearest to (an i's dot after its stem)
     after: dict[int, list[np.ndarray]] = {}
     for p in loose:
@@ -153,6 +157,36 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
         for p in sorted(after.get(j, []), key=lambda q: float(q[:, 0].min())):
             out.append(Stroke(p, color=style.color, width=style.width))
     return Completion(out, len(loose), joined, model)
+
+
+def drop_paper_noise(pieces: list[np.ndarray], covered: np.ndarray, width: float, far: float = 2.0,
+                     short: float = 6.0, many: int = 2) -> list[np.ndarray]:
+    """``pieces`` without paper noise: when ``many`` or more of them are short (< ``short`` pen widths), lie
+    wholly off the model's ink and farther than ``far`` pen widths from it, they are the paper's texture or
+    grain around a word the model wrote, and all of them go. One or two such pieces are kept: a skipped dash
+    or bar."""
+    if len(pieces) < many:
+        return pieces
+    h, w = covered.shape
+    dist = cv2.distanceTransform((~covered).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+    def noise(p: np.ndarray) -> bool:
+        c = np.clip(np.floor(p).astype(int), 0, [w - 1, h - 1])
+        return float(dist[c[:, 1], c[:, 0]].min()) > far * width and _length(p) < short * width
+
+    flags = [noise(p) for p in pieces]
+    return [p for p, f in zip(pieces, flags) if not f] if sum(flags) >= many else pieces
+
+
+def chain_pieces(pieces: list[np.ndarray], touch: float, min_len: float) -> list[np.ndarray]:
+    """Loose pieces joined end to end where one continues another (within ``touch``: the pen did not lift),
+    longest first; chains shorter than ``min_len`` are dropped: a fragment that short beside a stroke the
+    model wrote is the ink's ragged edge, and as a stroke of its own it is a speck the user must delete."""
+    chains: list[np.ndarray] = []
+    for p in sorted(pieces, key=lambda q: -_length(q)):
+        if not _attach(chains, p, touch):
+            chains.append(p)
+    return [c for c in chains if _length(c) >= min_len]
 
 
 def _dots_on_blobs(model: list[Stroke], mask: np.ndarray, width: float) -> list[Stroke]:

@@ -105,3 +105,25 @@ def test_a_written_dot_is_redrawn_along_its_blob():
     speck = np.zeros((20, 20), bool)
     speck[10, 10] = True  # a one-pixel blob: nothing to redraw along
     assert dot_along_blob(np.float64([[10.5, 10.5]]), speck, W) is None
+
+
+def test_paper_noise_around_a_word_the_model_wrote_is_left_out():
+    # (one short piece far from the model's strokes is kept: the skipped dash of the first test)
+    mask, paths = _word()
+    model = [Stroke(np.vstack([paths[0], paths[1][1:]]), width=W)] + [Stroke(p, width=W) for p in paths[2:]]
+    grain = np.zeros_like(mask)
+    for x in (20, 50, 80):  # three short streaks of paper grain, well away from the writing
+        grain[45:47, x:x + 12] = True
+    traced = [Stroke(p, width=W) for p in trace_mask(mask | grain, W)]
+    done = complete(model, traced, mask | grain, W)
+    assert done.added == 0 and len(done.strokes) == len(model)
+
+
+def test_fragments_that_continue_each_other_are_one_stroke_and_ragged_edges_are_dropped():
+    from inference.strokes.complete import chain_pieces
+    a = np.float32([[0, 0], [10, 0]])
+    b = np.float32([[11, 0], [20, 5]])  # starts where a ends: the pen went on
+    edge = np.float32([[40, 0], [44, 0]])  # shorter than two pen widths, on its own
+    chains = chain_pieces([b, edge, a], touch=2.0, min_len=2.0 * W)
+    assert len(chains) == 1
+    np.testing.assert_allclose(chains[0][[0, -1]], [[0, 0], [20, 5]])
