@@ -276,8 +276,8 @@ def _decode_chunk(derenderer: dr.Derenderer, chunk: Sequence[_WordJob], crops: S
     spec = derenderer.spec
     units: list[tuple[int, dr.WordCrop, np.ndarray | None, str | None]] = []
     for i, (j, crop, m) in enumerate(zip(chunk, crops, masks)):
-        if crop is None:
-            continue
+        if crop is None or (m is not None and not m[0].any()):
+            continue  # a box with no ink (a detector's false find) keeps no model output: not decoded
         text = j.text if j.confidence >= MIN_TEXT_CONFIDENCE else None
         pieces = dr.split_wide(crop, m[0], spec) if m is not None else [(crop, None)]
         for pc, pm in pieces:

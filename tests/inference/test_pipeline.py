@@ -303,3 +303,37 @@ def test_a_word_whose_model_output_fails_falls_back_to_the_tracer_with_a_note(st
     ok = dr.WordInk(whole.strokes, dr.Decoded((1, 2), dr.EOS, 9))
     word, note = _word_from_crop(crop, quad, "zz", 1.0, ok, 0.55, mask, 3.0, "#000000")
     assert word.source == InkSource.MODEL and len(word.strokes) == 1 and note is None
+
+
+def test_word_boxes_with_no_ink_are_not_decoded(tmp_path, monkeypatch):
+    toy = _toy()
+    from collections import Counter
+
+    from inference.document.ink import Quad
+    from inference.model.models import load_models
+    from inference.pipeline import _derender_words, _WordJob
+
+    img = np.full((60, 300, 3), 245, np.uint8)
+    cv2.polylines(img, [np.int32([[10, 40], [20, 15], [30, 40], [40, 15]])], False, (30, 30, 30), 2, cv2.LINE_AA)
+    jobs = [_WordJob(Quad.from_rect(4, 8, 48, 48), "w", 0.9),  # a word
+            _WordJob(Quad.from_rect(120, 8, 170, 48), "x", 0.9),  # empty paper (a false find)
+            _WordJob(Quad.from_rect(200, 8, 250, 48), "y", 0.9)]
+    spec = toy.SPEC
+    d = toy.build(tmp_path, [spec.text_prefix("w") + toy.ink([(0, 0)]) + [spec.eos]])
+    sent: list[int] = []
+    real_run = dr.Derenderer.run
+
+    def counting_run(self, crops, *a, **k):
+        sent.append(len(crops))
+        return real_run(self, crops, *a, **k)
+
+    monkeypatch.setattr(dr.Derenderer, "run", counting_run)
+    stats, warnings = Counter(), []
+    gen = _derender_words(img, jobs, load_models(d, threads=1), PipelineConfig(), warnings, None, stats)
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            next(gen)
+    words = stop.value.value
+    assert sum(sent) == 1  # only the word with ink went to the model
+    assert len(words) == 3 and words[0].strokes and not words[1].strokes and not words[2].strokes
+    assert stats["no ink in the word box"] == 2
