@@ -127,3 +127,18 @@ def test_fragments_that_continue_each_other_are_one_stroke_and_ragged_edges_are_
     chains = chain_pieces([b, edge, a], touch=2.0, min_len=2.0 * W)
     assert len(chains) == 1
     np.testing.assert_allclose(chains[0][[0, -1]], [[0, 0], [20, 5]])
+    # a short piece away from the model's strokes may be a character's short stroke: kept
+    assert len(chain_pieces([edge], touch=2.0, min_len=2.0 * W, beside=lambda c: False)) == 1
+
+
+def test_short_strokes_are_kept_when_the_model_wrote_only_part_of_the_word():
+    # a character's short strokes beside the one stroke the model wrote (scripts it was not trained on)
+    mask = np.zeros((50, 150), np.uint8)
+    bar = np.float32([[10, 30], [40, 30]])
+    cv2.polylines(mask, [np.int32(bar)], False, 1, int(W))
+    for x in (60, 80, 100, 120):
+        cv2.line(mask, (x, 8), (x + 9, 8), 1, int(W))
+    mask = mask.astype(bool)
+    done = complete([Stroke(bar, width=W)], [Stroke(p, width=W) for p in trace_mask(mask, W)], mask, W)
+    missed, _ = fidelity_maps(done.strokes, mask, W)
+    assert not missed.any() and done.added == 4
