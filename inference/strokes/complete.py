@@ -126,7 +126,7 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     # (UNIPEN val, hard level: noisy photos gained up to 50 specks a word when every piece was kept)
     pieces = uncovered_pieces(traced, covered, reach, min_len=max(2.0, width), min_alone=max(3.0, 2.0 * width))
     # noise and ragged edges out, fragments chained (UNIPEN val, 80 words x 3 levels: strokes per true stroke
-    # on the hard level 2.32 -> 1.93, on all levels 1.57 -> 1.42; precision +0.002, coverage -0.001). A short
+    # on the hard level 2.32 -> 1.99, on all levels 1.57 -> 1.44; precision +0.002, coverage -0.001). A short
     # piece counts as a ragged edge only within a pen width of a model stroke: farther, it may be a short stroke of
     # a character (a real page in Chinese read back worse with two widths)
     away = _DistanceFrom(covered)
@@ -147,7 +147,9 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
             changed.update(j for j, (n, s) in enumerate(zip(before, xys)) if len(s) != n)
         else:
             loose.append(p)
-    loose = chain_pieces(loose, touch, min_len=2.0 * width, beside=lambda c: away.farthest(c) <= width)
+    # pieces chain over smaller gaps than they join a model stroke: a bridge of 1.5 pen widths merged the short
+    # strokes of a Chinese character that read back wrong
+    loose = chain_pieces(loose, 0.7 * touch, min_len=2.0 * width, beside=lambda c: away.farthest(c) <= width)
     # a loose piece is drawn right after the model stroke it lies nearest to (an i's dot after its stem)
     after: dict[int, list[np.ndarray]] = {}
     for p in loose:
