@@ -23,6 +23,21 @@ def _toy():
     return toy_derender
 
 
+def _derender_all(img, jobs, models_dir):
+    """``_derender_words`` run to its end with the models in ``models_dir``: (words, statistics, warnings)."""
+    from collections import Counter
+
+    from inference.model.models import load_models
+    from inference.pipeline import _derender_words
+
+    stats, warnings = Counter(), []
+    gen = _derender_words(img, jobs, load_models(models_dir, threads=1), PipelineConfig(), warnings, None, stats)
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            next(gen)
+    return stop.value.value, stats, warnings
+
+
 @pytest.fixture(scope="module")
 def small_page():
     return make_page(np.random.default_rng(3), paper="ruled", perspective=False, rotation=0, shadow=False,
@@ -216,11 +231,9 @@ def test_page_maps_back_to_the_source_photo(traced, small_page):
 
 def test_a_useless_model_is_switched_off_for_the_rest_of_the_page(tmp_path):
     toy = _toy()
-    from collections import Counter
 
     from inference.document.ink import Quad
-    from inference.model.models import load_models
-    from inference.pipeline import CHUNK, _derender_words, _WordJob
+    from inference.pipeline import CHUNK, _WordJob
 
     # 100 small "words" (zigzags) in a grid; the model answers every one with the same far-away dot
     img = np.full((10 * 40, 10 * 60, 3), 245, np.uint8)
@@ -232,12 +245,7 @@ def test_a_useless_model_is_switched_off_for_the_rest_of_the_page(tmp_path):
         jobs.append(_WordJob(Quad.from_rect(x - 2, y, x + 42, y + 24), "w", 0.9))
     spec = toy.SPEC
     d = toy.build(tmp_path, [spec.text_prefix("w") + toy.ink([(0, 0)]) + [spec.eos]])
-    stats, warnings = Counter(), []
-    gen = _derender_words(img, jobs, load_models(d, threads=1), PipelineConfig(), warnings, None, stats)
-    with pytest.raises(StopIteration) as stop:
-        while True:
-            next(gen)
-    words = stop.value.value
+    words, stats, warnings = _derender_all(img, jobs, d)
     assert len(words) == 100 and all(w.strokes and w.source == InkSource.TRACER for w in words)
     assert stats["model tried"] == CHUNK  # the second chunk never went to the model
     assert any("the rest of the page uses the geometric tracer" in w for w in warnings)
@@ -307,11 +315,9 @@ def test_a_word_whose_model_output_fails_falls_back_to_the_tracer_with_a_note(st
 
 def test_word_boxes_with_no_ink_are_not_decoded(tmp_path, monkeypatch):
     toy = _toy()
-    from collections import Counter
 
     from inference.document.ink import Quad
-    from inference.model.models import load_models
-    from inference.pipeline import _derender_words, _WordJob
+    from inference.pipeline import _WordJob
 
     img = np.full((60, 300, 3), 245, np.uint8)
     cv2.polylines(img, [np.int32([[10, 40], [20, 15], [30, 40], [40, 15]])], False, (30, 30, 30), 2, cv2.LINE_AA)
@@ -328,12 +334,7 @@ def test_word_boxes_with_no_ink_are_not_decoded(tmp_path, monkeypatch):
         return real_run(self, crops, *a, **k)
 
     monkeypatch.setattr(dr.Derenderer, "run", counting_run)
-    stats, warnings = Counter(), []
-    gen = _derender_words(img, jobs, load_models(d, threads=1), PipelineConfig(), warnings, None, stats)
-    with pytest.raises(StopIteration) as stop:
-        while True:
-            next(gen)
-    words = stop.value.value
+    words, stats, _ = _derender_all(img, jobs, d)
     assert sum(sent) == 1  # only the word with ink went to the model
     assert len(words) == 3 and words[0].strokes and not words[1].strokes and not words[2].strokes
     assert stats["no ink in the word box"] == 2
