@@ -40,24 +40,39 @@ def _length(xy: np.ndarray) -> float:
     return float(arc_length(xy)[-1]) if len(xy) > 1 else 0.0
 
 
-def uncovered_pieces(traced: Sequence[Stroke], covered: np.ndarray, reach: float, min_len: float,
+class DistanceFrom:
+    """Distances (px) of points from the ink the model's strokes cover (``covered``, a bool mask)."""
+
+    def __init__(self, covered: np.ndarray):
+        self.map = cv2.distanceTransform((~covered).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) \
+            if covered.any() else np.full(covered.shape, np.inf, np.float32)
+
+    def at(self, xy: np.ndarray) -> np.ndarray:
+        """The distance at each point (x, y) of ``xy``: the pixel it lies in, clipped to the mask."""
+        h, w = self.map.shape
+        c = np.clip(np.floor(xy).astype(int), 0, [w - 1, h - 1])
+        return self.map[c[:, 1], c[:, 0]]
+
+    def nearest(self, xy: np.ndarray) -> float:
+        return float(self.at(xy).min())
+
+    def farthest(self, xy: np.ndarray) -> float:
+        return float(self.at(xy).max())
+
+
+def uncovered_pieces(traced: Sequence[Stroke], away: DistanceFrom, reach: float, min_len: float,
                      min_alone: float = 0.0) -> list[np.ndarray]:
-    """The runs of the traced centre lines farther than ``reach`` px from ``covered`` ink (bool mask).
+    """The runs of the traced centre lines farther than ``reach`` px from the covered ink (``away``).
 
     A run keeps one point of covered ink at each end, so it starts where the covered ink stops. Runs shorter
     than ``min_len`` are dropped; a whole traced stroke that nothing covers (a bar of its own, a speck of
     noise) is dropped when shorter than ``min_alone``."""
     if not traced:
         return []
-    h, w = covered.shape
-    dist = cv2.distanceTransform((~covered).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) if covered.any() \
-        else np.full(covered.shape, np.inf, np.float32)
     out = []
     for s in traced:
         xy = resample([s], 1.0)[0].xy.astype(np.float64)
-        c = np.clip(np.floor(xy[:, 0]).astype(int), 0, w - 1)
-        r = np.clip(np.floor(xy[:, 1]).astype(int), 0, h - 1)
-        off = dist[r, c] > reach
+        off = away.at(xy) > reach
         if not off.any():
             continue
         whole = bool(off.all())
@@ -126,12 +141,12 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     reach = max(1.0, 0.5 * width)
     # a speck the model did not write is more likely noise than a dot: the model writes dots itself
     # (UNIPEN val, hard level: noisy photos gained up to 50 specks a word when every piece was kept)
-    pieces = uncovered_pieces(traced, covered, reach, min_len=max(2.0, width), min_alone=max(3.0, 2.0 * width))
+    away = DistanceFrom(covered)
+    pieces = uncovered_pieces(traced, away, reach, min_len=max(2.0, width), min_alone=max(3.0, 2.0 * width))
     # noise and ragged edges out, fragments chained (UNIPEN val, 80 words x 3 levels: strokes per true stroke
     # on the hard level 2.32 -> 1.99, on all levels 1.57 -> 1.44; precision +0.002, coverage -0.001). A short
     # piece counts as a ragged edge only within a pen width of a model stroke: farther, it may be a short stroke of
     # a character (a real page in Chinese read back worse with two widths)
-    away = _DistanceFrom(covered)
     if _share_written(mask, away, reach) >= WROTE_THE_WORD:
         pieces = drop_paper_noise(pieces, away, width)
     xys = [s.xy.astype(np.float32) for s in model]
@@ -170,31 +185,13 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
 WROTE_THE_WORD = 0.75  # share of the ink the model's strokes reach when it wrote the word (not a few letters)
 
 
-class _DistanceFrom:
-    """Distances (px) of points from the ink the model's strokes cover."""
-
-    def __init__(self, covered: np.ndarray):
-        self.map = cv2.distanceTransform((~covered).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-
-    def _at(self, xy: np.ndarray) -> np.ndarray:
-        h, w = self.map.shape
-        c = np.clip(np.floor(xy).astype(int), 0, [w - 1, h - 1])
-        return self.map[c[:, 1], c[:, 0]]
-
-    def nearest(self, xy: np.ndarray) -> float:
-        return float(self._at(xy).min())
-
-    def farthest(self, xy: np.ndarray) -> float:
-        return float(self._at(xy).max())
-
-
-def _share_written(mask: np.ndarray, away: _DistanceFrom, reach: float) -> float:
+def _share_written(mask: np.ndarray, away: DistanceFrom, reach: float) -> float:
     """Share of the ink pixels within ``reach`` of the model's strokes."""
     n = int(mask.sum())
     return float((away.map[mask] <= reach).sum()) / n if n else 0.0
 
 
-def drop_paper_noise(pieces: list[np.ndarray], away: _DistanceFrom, width: float, far: float = 2.0,
+def drop_paper_noise(pieces: list[np.ndarray], away: DistanceFrom, width: float, far: float = 2.0,
                      short: float = 6.0, many: int = 2) -> list[np.ndarray]:
     """``pieces`` without paper noise, for a word the model wrote: when ``many`` or more of them are short
     (< ``short`` pen widths) and lie wholly farther than ``far`` pen widths from the model's strokes, they are
