@@ -40,7 +40,7 @@ from .photo.load import load_image
 from .photo.ruling import drop_thin_runs, remove_rules
 from .resources import models_dir
 from .strokes import refine
-from .strokes.complete import complete, dots_in, letters_in, plausibility
+from .strokes.complete import complete, dots_in, letters_in, mostly_on, plausibility
 from .strokes.fidelity import fidelity
 from .strokes.style import estimate_style
 from .strokes.tracer import trace_mask
@@ -213,6 +213,11 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
             # (UNIPEN val 30 words x 3 levels: coverage 0.920 vs 0.949, F1 at 1% 0.759 vs 0.818)
             done = complete(refine.simplify(guide, 0.3), traced, mask, width)
             written = done.written
+            if done.slivers is not None:  # a neighbouring word's ink: neither candidate is scored on it
+                mask = mask & ~done.slivers
+                traced = [s for s in traced if not mostly_on(s.xy, done.slivers)]
+                tracer = _Candidate(traced, InkSource.TRACER, _fidelity(traced, mask, width))
+                letters = letters_in(text, mask)
             model = _Candidate(done.strokes, InkSource.MODEL, _fidelity(done.strokes, mask, width))
         else:
             pts = _refine(raw, mask, width)

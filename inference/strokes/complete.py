@@ -7,7 +7,8 @@ skipped letters, dots, bars — as pieces of the tracer's centre lines. Each pie
 draw it: onto the end of a model stroke it continues (the pen did not lift), else as a stroke of its own right
 after the model stroke it lies nearest to. Loose pieces that continue each other are chained into one stroke;
 a short one hugging a model stroke (the ink's ragged edge) and, where the model wrote the word, grain on the
-paper around it are left out: each would be a speck the user must delete.
+paper around it are left out: each would be a speck the user must delete. So is a neighbouring word's sliver cut
+by the crop's edge, which the model learnt to leave out.
 
 :func:`plausibility` scores what a user sees beyond render-back fidelity: a word written with about one
 stroke per letter and no specks is plausible; a cursive word in 40 fragments is not.
@@ -34,6 +35,7 @@ class Completion:
     added: int  # pieces of traced ink added as strokes of their own
     joined: int  # pieces of traced ink joined onto the end or start of a model stroke
     written: list[Stroke]  # the model's strokes as they appear in ``strokes`` (dots redrawn, none joined)
+    slivers: np.ndarray | None = None  # bool mask: ink left out as a neighbouring word's (None: none)
 
 
 def _length(xy: np.ndarray) -> float:
@@ -143,16 +145,19 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     # (UNIPEN val, hard level: noisy photos gained up to 50 specks a word when every piece was kept)
     away = DistanceFrom(covered)
     pieces = uncovered_pieces(traced, away, reach, min_len=max(2.0, width), min_alone=max(3.0, 2.0 * width))
+    slivers = neighbour_slivers(mask, covered)
+    if slivers is not None:
+        pieces = [p for p in pieces if not mostly_on(p, slivers)]
     # noise and ragged edges out, fragments chained (UNIPEN val, 80 words x 3 levels: strokes per true stroke
     # on the hard level 2.32 -> 1.99, on all levels 1.57 -> 1.44; precision +0.002, coverage -0.001). A short
     # piece counts as a ragged edge only within a pen width of a model stroke: farther, it may be a short stroke of
     # a character (a real page in Chinese read back worse with two widths)
-    if _share_written(mask, away, reach) >= WROTE_THE_WORD:
+    if _share_written(mask if slivers is None else mask & ~slivers, away, reach) >= WROTE_THE_WORD:
         pieces = drop_paper_noise(pieces, away, width)
     xys = [s.xy.astype(np.float32) for s in model]
     style = model[0]
     if not pieces:
-        return Completion(list(model), 0, 0, model)
+        return Completion(list(model), 0, 0, model, slivers)
     touch = max(2.0, 1.5 * width)
     changed: set[int] = set()
     joined = 0
@@ -179,7 +184,33 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
         out.append(Stroke(xy, color=src.color, width=src.width) if j in changed else src)
         for p in sorted(after.get(j, []), key=lambda q: float(q[:, 0].min())):
             out.append(Stroke(p, color=style.color, width=style.width))
-    return Completion(out, len(loose), joined, model)
+    return Completion(out, len(loose), joined, model, slivers)
+
+
+def neighbour_slivers(mask: np.ndarray, covered: np.ndarray) -> np.ndarray | None:
+    """The ink of neighbouring words in a word's crop (bool mask; None when there is none): blobs cut by the
+    crop's left or right edge that share no pixel with the ink the model's strokes cover and lie wholly beside
+    them (left of their leftmost or right of their rightmost pixel). A loosely cropped word shows slivers of
+    the words beside it; the model learnt to leave them out, a skipped letter or dot lies within the word."""
+    ink = mask & ~covered
+    if not covered.any() or not ink.any():
+        return None
+    n, lab, st, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    xs = np.flatnonzero(covered.any(axis=0))
+    w = mask.shape[1]
+    left = st[:, cv2.CC_STAT_LEFT]
+    right = left + st[:, cv2.CC_STAT_WIDTH] - 1
+    touched = np.zeros(n, bool)
+    touched[lab[covered & mask]] = True
+    out = ~touched & (((left <= 1) & (right < xs[0])) | ((right >= w - 2) & (left > xs[-1])))
+    out[0] = False  # the background
+    return out[lab] if out.any() else None
+
+
+def mostly_on(xy: np.ndarray, region: np.ndarray) -> bool:
+    h, w = region.shape
+    c = np.clip(np.floor(xy).astype(int), 0, [w - 1, h - 1])
+    return bool(region[c[:, 1], c[:, 0]].mean() > 0.5)
 
 
 WROTE_THE_WORD = 0.75  # share of the ink the model's strokes reach when it wrote the word (not a few letters)

@@ -142,3 +142,23 @@ def test_short_strokes_are_kept_when_the_model_wrote_only_part_of_the_word():
     done = complete([Stroke(bar, width=W)], [Stroke(p, width=W) for p in trace_mask(mask, W)], mask, W)
     missed, _ = fidelity_maps(done.strokes, mask, W)
     assert not missed.any() and done.added == 4
+
+
+def test_a_neighbouring_words_sliver_at_the_crop_edge_is_left_out():
+    # the word fully written by the model; a neighbour's stem cut by the right edge of the crop and, inside the
+    # crop, a letter the model skipped on the left (it does not touch the edge: the writer's, kept)
+    mask, paths = _word()
+    model = [Stroke(np.vstack([paths[0], paths[1][1:]]), width=W)] + [Stroke(p, width=W) for p in paths[2:]]
+    wide = np.zeros((50, 170), bool)
+    wide[:, 10:160] = mask
+    sliver = np.zeros_like(wide)
+    cv2.line(sliver.view(np.uint8), (166, 10), (169, 40), 1, int(W))
+    skipped = np.zeros_like(wide)
+    cv2.line(skipped.view(np.uint8), (4, 12), (4, 40), 1, int(W))
+    ink = wide | sliver | skipped
+    moved = [Stroke(s.xy + np.float32([10, 0]), width=W) for s in model]
+    done = complete(moved, [Stroke(p, width=W) for p in trace_mask(ink, W)], ink, W)
+    assert done.slivers is not None and done.slivers[sliver].all() and not done.slivers[~sliver].any()
+    missed, _ = fidelity_maps(done.strokes, ink, W)
+    assert missed[sliver].all()  # no stroke on the neighbour's ink
+    assert not missed[skipped].any() and done.added == 1
