@@ -128,15 +128,17 @@ def _style(rng: np.random.Generator, level: str) -> _Style:
                   int(rng.integers(30, 95)) if rng.random() < 0.6 else 0)
 
 
-def _geometry(strokes: list[np.ndarray], st: _Style, rng: np.random.Generator
+def _geometry(strokes: list[np.ndarray], st: _Style, rng: np.random.Generator, line: bool = False
               ) -> tuple[np.ndarray, int, int, float]:
-    """3x3 map from input units to output pixels, the output size, and the scale (px per input unit)."""
+    """3x3 map from input units to output pixels, the output size, and the scale (px per input unit).
+    ``line``: a line of text, its ink box text_px high however long it is (up to 2,400 px wide)."""
     allp = np.concatenate(strokes)
     lo, hi = allp.min(0), allp.max(0)
     ext = np.maximum(hi - lo, 1e-6)
     # scale so the ink box is text_px high, unless it is very flat (a dash) or very long
-    s = st.text_px / max(ext[1], 0.25 * ext[0], 1e-6)
-    s = min(s, 700.0 / ext[0]) if ext[0] * s > 700 else s
+    s = st.text_px / max(ext[1], 0.0 if line else 0.25 * ext[0], 1e-6)
+    cap = 2400.0 if line else 700.0
+    s = min(s, cap / ext[0]) if ext[0] * s > cap else s
     m = np.array([[s, 0, -lo[0] * s], [0, s, -lo[1] * s], [0, 0, 1]], np.float64)
     w, h = ext * s
     sh = np.array([[1, st.shear, -st.shear * h / 2], [0, 1, 0], [0, 0, 1]])
@@ -276,13 +278,14 @@ def _neighbours(rng: np.random.Generator, st: _Style, strokes: list[np.ndarray],
 
 
 def render_word_photo(strokes: list[np.ndarray], rng: np.random.Generator, level: str = "train",
-                      blank: bool = False) -> RenderedWord:
+                      blank: bool = False, line: bool = False) -> RenderedWord:
     """A photo-like crop of ``strokes``. ``blank``: the same crop (paper, rulings, lighting, neighbouring
     lines' ink, noise) without the word itself, and no target strokes: what a word box with no writing
-    looks like, for which the model must write nothing."""
+    looks like, for which the model must write nothing. ``line``: a line of text, drawn with its ink box as
+    high as a word's (the default squeezes a long line into a word-sized crop, as training has it)."""
     xy = _as_xy(strokes)
     st = _style(rng, level)
-    m, w, h, scale = _geometry(xy, st, rng)
+    m, w, h, scale = _geometry(xy, st, rng, line)
     target = [] if blank else [_apply(m, s).astype(np.float32) for s in xy]
     width = st.width_px
     if st.persp > 0:  # scale the pen with the map's local scale

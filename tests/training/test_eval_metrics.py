@@ -96,3 +96,13 @@ def test_text_scores():
                       [[0, 10], [40, 10], [40, 28], [0, 28]],
                       [[0, 50], [40, 50], [40, 68], [0, 68]]], float)
     assert reading_order(boxes) == [1, 0, 2]
+
+
+def test_a_lines_tolerance_follows_its_height_not_its_length():
+    # a 2,000 px line 40 px high: 2% of its own diagonal (40 px) would be as high as the line
+    line = [np.c_[np.linspace(0, 2000, 400), 20 + 20 * np.sin(np.linspace(0, 60, 400))]]
+    off = [line[0] + [0, 6.0]]  # 6 px: within 2% of 2000 px, beyond 2% of a word-shaped box 40 px high
+    assert score_trajectory(line, off).precision == 1.0
+    s = score_trajectory(line, off, line=True)
+    assert s.precision < 0.2 and s.coverage < 0.2
+    assert box_diagonal(line, line=True) == pytest.approx(2.8 * 40, rel=0.01)

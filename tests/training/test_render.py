@@ -71,3 +71,21 @@ def test_dotted_paper_draws_dots_not_lines():
     sizes = stats[1:, cv2.CC_STAT_AREA]
     assert n - 1 >= 20  # a grid of dots over the crop
     assert sizes.max() <= 30  # each one a dot: no ruled line crosses the crop
+
+
+def test_a_line_is_drawn_as_high_as_a_word():
+    # a long line of loops as high as the test word: squeezed into a word-sized crop by default, drawn at the
+    # word's scale with line=True
+    t = np.linspace(0, 2 * np.pi * 30, 3000)
+    line = [np.c_[np.linspace(0, 1500, 3000) + 10 * np.cos(t), 40 + 30 * np.sin(t)]]
+
+    def scale(src, r):  # px per source unit (clean: no perspective, no shear)
+        def length(xy):
+            return float(np.hypot(*np.diff(np.asarray(xy, np.float64), axis=0).T).sum())
+        return length(r.strokes[0]) / length(src[0])
+    word = render_word_photo(_word(), np.random.default_rng(3), "clean")
+    squeezed = render_word_photo(line, np.random.default_rng(3), "clean")
+    tall = render_word_photo(line, np.random.default_rng(3), "clean", line=True)
+    assert scale(line, tall) == pytest.approx(scale(_word(), word), rel=0.01)  # same rng: same text height
+    assert scale(line, squeezed) < 0.5 * scale(line, tall)
+    assert tall.image.shape[1] > 3 * squeezed.image.shape[1]

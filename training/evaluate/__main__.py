@@ -81,13 +81,13 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{a.data} not found (use --data, or --synthetic for a self-test)")
             items = data.load_unipen_words(a.data, a.n, a.seed, lines=a.lines)
             ds = {"name": ("UNIPEN Train-R01/V07 val writers, one-line texts (category 8, >= 2 words, "
-                           f"ink >= {data.LINE_MIN_ASPECT:g}:1)") if a.lines else
+                           f"ink >= {data.LINE_MIN_ASPECT:g}:1), each line's ink box as high as a word's") if a.lines else
                   "UNIPEN Train-R01/V07 val writers, word items (categories 6/7)",
                   "path": str(a.data), "sha256": data.sha256_file(a.data), "words": len(items),
                   "sample": f"first {a.n} of a seed-{a.seed} permutation of the unflagged word items"}
         systems, missing = _systems(a.systems, a.strict, a.models_dir)
         rpt = trajectories.run(items, systems, a.levels, a.seed, a.out, unavailable=missing, dataset=ds,
-                               argv=argv, give_text=a.give_text, models_dir=a.models_dir)
+                               argv=argv, give_text=a.give_text, models_dir=a.models_dir, lines=a.lines)
     else:
         if not (a.dir / "MANIFEST.tsv").is_file():
             raise SystemExit(f"{a.dir / 'MANIFEST.tsv'} not found")

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import report as rep
 from .data import TrajectoryItem
-from .metrics import TOLERANCE_FRACTION, mean_ignoring_nan, score_trajectory
+from .metrics import TOLERANCE_FRACTION, WORD_DIAGONAL_PER_HEIGHT, mean_ignoring_nan, score_trajectory
 from .systems import System
 from .visual import contact_sheet, overlay, save_png
 
@@ -21,24 +21,24 @@ LEVELS = ("clean", "phone", "hard")
 METRICS = ("coverage", "precision", "f1_fine", "stroke_ratio", "specks", "direction", "order", "dtw", "matched")
 
 
-def _render(item: TrajectoryItem, seed: int, index: int, level: str):
+def _render(item: TrajectoryItem, seed: int, index: int, level: str, line: bool = False):
     from training.render import render_word_photo
 
     # one generator per (seed, item, level): every system sees the identical photo
     rng = np.random.default_rng([seed, index, LEVELS.index(level) if level in LEVELS else 99])
-    return render_word_photo([s.astype(np.float64) for s in item.strokes], rng, level)
+    return render_word_photo([s.astype(np.float64) for s in item.strokes], rng, level, line=line)
 
 
 def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed: int = 0,
         out_dir: Path | None = None, sheet_items: int = 6, unavailable: dict | None = None,
         dataset: dict | None = None, argv: list[str] | None = None, give_text: bool = False, models_dir=None,
-        log=print) -> dict:
+        log=print, lines: bool = False) -> dict:
     t_start = time.perf_counter()
     per_item: list[dict] = []
     tiles: list[tuple[str, np.ndarray]] = []
     for li, level in enumerate(levels):
         for idx, item in enumerate(items):
-            rendered = _render(item, seed, idx, level)
+            rendered = _render(item, seed, idx, level, line=lines)  # a line as high as a word
             truth = [np.asarray(s, np.float64) for s in rendered.strokes]
             ow = max(1.0, 0.5 * rendered.stroke_width)  # thinner than the pen so the photo shows through
             if idx < sheet_items:
@@ -58,7 +58,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
                     if not any(r["error"] and r["system"] == sysm.name for r in per_item):
                         log(traceback.format_exc(limit=4))  # the first failure per system in full
                 secs = time.perf_counter() - t0
-                sc = score_trajectory(truth, pred, speck_px=rendered.stroke_width).as_dict()
+                sc = score_trajectory(truth, pred, speck_px=rendered.stroke_width, line=lines).as_dict()
                 per_item.append({"key": item.key, "label": item.label, "level": level, "system": sysm.name,
                                  "seconds": secs, "error": err, "source": sysm.last.get("source"), **sc})
                 if idx < sheet_items:
@@ -73,7 +73,9 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
         "levels": list(levels),
         "seed": seed,
         "inklift_text": "true label (recognised-text mode)" if give_text else "none (vanilla mode)",
-        "tolerance": f"{TOLERANCE_FRACTION:g} x true word box diagonal",
+        "tolerance": (f"{TOLERANCE_FRACTION:g} x the diagonal of a word-shaped box as high as the true line "
+                      f"({WORD_DIAGONAL_PER_HEIGHT:g} x its height)") if lines else
+                     f"{TOLERANCE_FRACTION:g} x true word box diagonal",
         "systems": {s.name: s.description for s in systems},
         "system_stats": {s.name: dict(s.stats) for s in systems if s.stats},
         "unavailable": unavailable or {},
