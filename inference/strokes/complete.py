@@ -2,7 +2,7 @@
 
 The model writes what a pen did (one stroke where the writer lifted the pen once, in the right direction);
 the tracer gets the pixels. :func:`complete` keeps the model's strokes as they are (point order and pen lifts
-unchanged; snapping onto the centre line happens before) and adds the ink that no model stroke covers —
+unchanged; snapping onto the centre line happens before; a speck beside another stroke goes) and adds the ink that no model stroke covers —
 skipped letters, dots, bars — as pieces of the tracer's centre lines. Each piece goes where a writer would
 draw it: onto the end of a model stroke it continues (the pen did not lift), else as a stroke of its own right
 after the model stroke it lies nearest to. Loose pieces that continue each other are chained into one stroke;
@@ -138,6 +138,10 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     if not model:
         return Completion(list(traced), len(traced), 0, [])
     model = _dots_on_blobs(model, mask, width)
+    # a stroke of the model's shorter than the pen and within a pen width of another adds no ink of its own: a
+    # speck the user must delete (UNIPEN val 80 words x 3 levels: strokes per true stroke 1.38 -> 1.32, F1 at 1%
+    # 0.842 -> 0.845, 10 more words keep the model's ink). A dot stands apart and stays.
+    model = [s for i, s in enumerate(model) if _length(s.xy) >= width or _apart(model, i, width)] or model
     h, w = mask.shape
     covered = draw_strokes_mask(model, h, w, width_px=max(1.0, width)) > 0.5
     reach = max(1.0, 0.5 * width)
@@ -286,7 +290,8 @@ def _apart(strokes: Sequence[Stroke], i: int, gap: float) -> bool:
     pts = strokes[i].xy.astype(np.float64)
     for j, s in enumerate(strokes):
         if j != i and len(s):
-            d = np.hypot(*(s.xy.astype(np.float64)[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+            along = resample([s], 1.0)[0].xy.astype(np.float64)  # the line between points, not only its points
+            d = np.hypot(*(along[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
             if float(d.min()) <= gap:
                 return False
     return True

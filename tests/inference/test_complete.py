@@ -162,3 +162,17 @@ def test_a_neighbouring_words_sliver_at_the_crop_edge_is_left_out():
     missed, _ = fidelity_maps(done.strokes, ink, W)
     assert missed[sliver].all()  # no stroke on the neighbour's ink
     assert not missed[skipped].any() and done.added == 1
+
+
+def test_the_models_specks_beside_its_strokes_go_and_its_dots_stay():
+    mask, paths = _word()
+    model = [Stroke(np.vstack([paths[0], paths[1][1:]]), width=W)] + [Stroke(p, width=W) for p in paths[2:]]
+    speck = Stroke(np.float32([[30, 31], [31.5, 31]]), width=W)  # shorter than the pen, on the first bar
+    dot = Stroke(np.float32([[110, 2], [111, 2]]), width=W)  # as short, but apart: an i's dot
+    ink = mask.copy()
+    ink[1:4, 109:113] = True
+    traced = [Stroke(p, width=W) for p in trace_mask(ink, W)]
+    done = complete(model[:1] + [speck] + model[1:] + [dot], traced, ink, W)
+    kept = [s.xy.tolist() for s in done.written]
+    assert speck.xy.tolist() not in kept and dot.xy.tolist() in kept
+    assert len(done.written) == len(model) + 1
