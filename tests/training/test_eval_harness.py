@@ -131,3 +131,16 @@ def test_off_the_shelf_baselines_follow_a_drawn_line(name):
     # the centre line in continuous coordinates: y = 30.5, x from ~20 to ~140
     assert np.abs(pts[:, 1] - 30.5).max() < 1.5
     assert pts[:, 0].min() < 25 and pts[:, 0].max() > 135
+
+
+def test_inklift_on_a_line_runs_the_line_layout():
+    from training.evaluate.metrics import score_trajectory
+    from training.evaluate.systems import load_system
+
+    sysm = load_system("inklift", lines=True)
+    assert "layout='line'" in sysm.description
+    rw = render.render_word_photo(hershey_strokes("quick brown fox"), np.random.default_rng(1), "clean", line=True)
+    pred = sysm.run(rw.image)
+    s = score_trajectory(rw.strokes, pred, speck_px=rw.stroke_width, line=True)
+    assert s.coverage > 0.8 and s.precision > 0.8  # every word found and written, nothing beside them
+    assert sysm.stats["source=model"] + sysm.stats["source=tracer"] == 1 and sysm.last["source"] in ("model", "tracer")

@@ -14,8 +14,8 @@ def _csv(s: str) -> list[str]:
     return [x.strip() for x in s.split(",") if x.strip()]
 
 
-def _systems(names: list[str], strict: bool, models_dir=None):
-    systems, missing = load_systems(names, models_dir)
+def _systems(names: list[str], strict: bool, models_dir=None, lines: bool = False):
+    systems, missing = load_systems(names, models_dir, lines)
     for n, why in missing.items():
         print(f"system {n} unavailable: {why}", file=sys.stderr)
     if strict and missing:
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                   "UNIPEN Train-R01/V07 val writers, word items (categories 6/7)",
                   "path": str(a.data), "sha256": data.sha256_file(a.data), "words": len(items),
                   "sample": f"first {a.n} of a seed-{a.seed} permutation of the unflagged word items"}
-        systems, missing = _systems(a.systems, a.strict, a.models_dir)
+        systems, missing = _systems(a.systems, a.strict, a.models_dir, a.lines)
         rpt = trajectories.run(items, systems, a.levels, a.seed, a.out, unavailable=missing, dataset=ds,
                                argv=argv, give_text=a.give_text, models_dir=a.models_dir, lines=a.lines)
     else:

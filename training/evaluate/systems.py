@@ -74,6 +74,25 @@ def _inklift(stats: Counter, last: dict, text: str | None = None,
     return run
 
 
+def _inklift_line(stats: Counter, last: dict, models_dir=None) -> Callable[[np.ndarray], StrokeList]:
+    """InkLift on a photo of one line, as a user gets it: the text detector's word boxes, each word derendered
+    (with its recognised text when the recogniser is sure of it)."""
+    pipeline = importlib.import_module("inference.pipeline")
+    jobs = importlib.import_module("inference.jobs")
+    config = pipeline.PipelineConfig(layout="line", **({"models_dir": models_dir} if models_dir else {}))
+
+    def run(image: np.ndarray, label: str | None = None) -> StrokeList:
+        page = jobs.run_job(pipeline.run_page(image, config)).page
+        sources = Counter(str(getattr(w.source, "value", w.source)) for w in page.words if w.strokes)
+        stats.update({f"words, source={k}": v for k, v in sources.items()})
+        stats["needs_review"] += sum(int(bool(w.needs_review)) for w in page.words)
+        # a line's source: the one most of its words' ink came from
+        last["source"] = sources.most_common(1)[0][0] if sources else "tracer"
+        stats[f"source={last['source']}"] += 1
+        return _strokes_xy(page.all_strokes())
+    return run
+
+
 def _tracer() -> Callable[[np.ndarray], StrokeList]:
     tracer = importlib.import_module("inference.strokes.tracer")
     return lambda image: _strokes_xy(tracer.trace_image(image))
@@ -168,23 +187,31 @@ def _skeleton() -> Callable[[np.ndarray], StrokeList]:
 _FACTORIES = {"inklift": _inklift, "tracer": _tracer, "autotrace": _autotrace, "skeleton": _skeleton}
 
 
-def load_system(name: str, text: str | None = None, models_dir=None) -> System:
+def load_system(name: str, text: str | None = None, models_dir=None, lines: bool = False) -> System:
     """The named system; raises ImportError (with the reason) when its module cannot be imported.
-    ``models_dir``: InkLift's derender models from there instead of resources/models (candidate models)."""
+    ``models_dir``: InkLift's derender models from there instead of resources/models (candidate models).
+    ``lines``: photos of one line of text (InkLift runs its line layout: word boxes, then words)."""
     if name not in _FACTORIES:
         raise ValueError(f"unknown system {name!r}; choose from {', '.join(ALL_SYSTEMS)}")
     stats: Counter = Counter()
     last: dict = {}
-    run = _FACTORIES[name]() if name != "inklift" else _inklift(stats, last, text, models_dir)
-    return System(name, _DESCRIPTIONS[name], run, stats, last)
+    if name != "inklift":
+        run = _FACTORIES[name]()
+    elif lines:
+        run = _inklift_line(stats, last, models_dir)
+    else:
+        run = _inklift(stats, last, text, models_dir)
+    description = _DESCRIPTIONS[name] if not (lines and name == "inklift") else \
+        "InkLift line layout (inference.pipeline.run_page, layout='line': text detector's word boxes, then words)"
+    return System(name, description, run, stats, last)
 
 
-def load_systems(names, models_dir=None) -> tuple[list[System], dict[str, str]]:
+def load_systems(names, models_dir=None, lines: bool = False) -> tuple[list[System], dict[str, str]]:
     """Loadable systems and, for the rest, why not."""
     ok, missing = [], {}
     for n in names:
         try:
-            ok.append(load_system(n, models_dir=models_dir))
+            ok.append(load_system(n, models_dir=models_dir, lines=lines))
         except ImportError as e:
             missing[n] = f"{type(e).__name__}: {e}"
     return ok, missing
