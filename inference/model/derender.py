@@ -240,8 +240,8 @@ class Decoded:
     offsets: tuple[float, ...] = ()  # per token: where between its neighbouring bins the model put it
 
     def strokes_canvas(self, spec: TokenSpec) -> list[np.ndarray]:
-        # sub-bin positions: UNIPEN val 80 words x 3 levels, F1 at 1% of the diagonal 0.845 -> 0.848, direction
-        # 0.919 -> 0.923 (the token fed back to the decoder stays the whole bin it was trained on)
+        # sub-bin positions: UNIPEN val 80 words x 3 levels, F1 at 1% of the diagonal 0.845 -> 0.851, direction
+        # 0.919 -> 0.921 (the token fed back to the decoder stays the whole bin it was trained on)
         return spec.decode_ink(self.tokens, self.offsets or None)
 
 
@@ -454,10 +454,11 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
     return [Decoded(tuple(out[i]), status[i] or CAP, steps[i], tuple(fine[i])) for i in range(b)]
 
 
-def _sub_bin(scores: np.ndarray, best: np.ndarray, spec: TokenSpec, reach: int = 2) -> np.ndarray:
+def _sub_bin(scores: np.ndarray, best: np.ndarray, spec: TokenSpec, reach: int = 1) -> np.ndarray:
     """Per row, where the chosen coordinate lies between its neighbouring bins: the mean bin offset under the
     softmax of the scores within ``reach`` bins of the argmax, same axis only (0 for other tokens). The model
-    learnt soft coordinate targets, so their spread says where within a bin the point is."""
+    learnt soft coordinate targets, so their spread says where within a bin the point is (UNIPEN val 80 words
+    x 3 levels, F1 at 1% of the diagonal: 0.851 within one bin, 0.848 within two, 0.840 within three)."""
     n = len(best)
     idx = best[:, None] + np.arange(-reach, reach + 1)[None, :]
     lo = np.where(best < spec.width, 0, spec.width)

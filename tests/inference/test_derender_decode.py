@@ -267,7 +267,7 @@ def test_a_point_lies_where_the_models_scores_put_it_between_bins():
     scores[3, S.stroke] = 0.0  # a pen lift has no position
     best = scores.argmax(axis=1)
     off = dr._sub_bin(scores, best, S)
-    assert off[0] == pytest.approx(0.3, abs=0.05) and off[1] == pytest.approx(0.0, abs=1e-9)
+    assert 0.1 < off[0] <= 0.3 and off[1] == pytest.approx(0.0, abs=1e-9)  # toward 10.3 (a window: not past)
     assert 0.0 <= off[2] < 0.5  # nothing below bin 0 on the y axis: the mean stays at or above it
     assert off[3] == 0.0
     # decoded with the offsets, the point moves by them; without, it sits at the bin's centre
