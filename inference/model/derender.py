@@ -237,12 +237,9 @@ class Decoded:
     tokens: tuple[int, ...]  # ink tokens only (after SEP, without EOS)
     status: str  # EOS / CAP / REPEAT / GARBAGE / EMPTY
     steps: int  # decoder calls this row took part in
-    offsets: tuple[float, ...] = ()  # per token: where between its neighbouring bins the model put it
 
     def strokes_canvas(self, spec: TokenSpec) -> list[np.ndarray]:
-        # sub-bin positions: UNIPEN val 80 words x 3 levels, F1 at 1% of the diagonal 0.845 -> 0.851, direction
-        # 0.919 -> 0.921 (the token fed back to the decoder stays the whole bin it was trained on)
-        return spec.decode_ink(self.tokens, self.offsets or None)
+        return spec.decode_ink(self.tokens)
 
 
 def _grammar_table(spec: TokenSpec) -> np.ndarray:
@@ -376,7 +373,6 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
     alive = np.ones(b, bool)  # finished rows ride along until the batch is compacted
     pref = [list(p) for p in prefixes]
     out: list[list[int]] = [[] for _ in range(b)]
-    fine: list[list[float]] = [[] for _ in range(b)]
     status: list[str | None] = [None] * b
     steps = [0] * b
     prev = np.array([p[0] for p in pref], np.int64)  # token fed at this step, per row
@@ -408,7 +404,6 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
             keep_on_ink(masked, ink, cols, prev, spec)
         best = masked.argmax(axis=1)
         ok = np.isfinite(masked[np.arange(n), best])
-        off = _sub_bin(masked, best, spec)
         nxt = np.full(n, spec.eos, np.int64)  # finished rows are fed EOS (any valid token would do)
         for k in np.flatnonzero(alive):
             r = rows[k]
@@ -427,13 +422,11 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
                 continue
             seq = out[r]
             seq.append(t)
-            fine[r].append(float(off[k]))
             nxt[k] = t
             if guard is not None and t != spec.stroke:
                 c = guard.cut(seq)
                 if c is not None:
                     del seq[c:]
-                    del fine[r][c:]
                     status[r] = REPEAT
                     alive[k] = False
                     continue
@@ -451,26 +444,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
                 ink, cols = ink[keep], cols[keep]
             memory = np.ascontiguousarray(memory[keep])
             extra = prepare(memory) if prepare is not None else {"memory": memory}
-    return [Decoded(tuple(out[i]), status[i] or CAP, steps[i], tuple(fine[i])) for i in range(b)]
-
-
-def _sub_bin(scores: np.ndarray, best: np.ndarray, spec: TokenSpec, reach: int = 1) -> np.ndarray:
-    """Per row, where the chosen coordinate lies between its neighbouring bins: the mean bin offset under the
-    softmax of the scores within ``reach`` bins of the argmax, same axis only (0 for other tokens). The model
-    learnt soft coordinate targets, so their spread says where within a bin the point is (UNIPEN val 80 words
-    x 3 levels, F1 at 1% of the diagonal: 0.851 within one bin, 0.848 within two, 0.840 within three)."""
-    n = len(best)
-    idx = best[:, None] + np.arange(-reach, reach + 1)[None, :]
-    lo = np.where(best < spec.width, 0, spec.width)
-    hi = np.where(best < spec.width, spec.width, spec.stroke)
-    inside = (idx >= lo[:, None]) & (idx < hi[:, None])
-    s = np.where(inside, scores[np.arange(n)[:, None], np.clip(idx, 0, scores.shape[1] - 1)], -np.inf)
-    top = s.max(axis=1, keepdims=True)
-    p = np.exp(s - np.where(np.isfinite(top), top, 0.0))
-    p[~np.isfinite(s)] = 0.0
-    tot = p.sum(axis=1)
-    offs = (p * np.arange(-reach, reach + 1)[None, :]).sum(axis=1) / np.maximum(tot, 1e-12)
-    return np.where((best < spec.stroke) & (tot > 0), offs, 0.0)
+    return [Decoded(tuple(out[i]), status[i] or CAP, steps[i]) for i in range(b)]
 
 
 @dataclass(frozen=True)

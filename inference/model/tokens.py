@@ -92,7 +92,7 @@ class TokenSpec:
         return self.text_prefix(text) + self.encode_ink(strokes) + [self.eos]
 
     # --- decoding ----------------------------------------------------------------------------------
-    def decode_ink(self, tokens, offsets=None) -> list[np.ndarray]:
+    def decode_ink(self, tokens) -> list[np.ndarray]:
         """Ink tokens (anything after SEP, up to EOS) -> strokes as float32 (n, 2) at pixel centres.
 
         Tolerant of malformed output: a y without an x, an x without a y and coordinates before the first
@@ -101,8 +101,7 @@ class TokenSpec:
         strokes: list[list[tuple[float, float]]] = []
         cur: list[tuple[float, float]] | None = None
         pending_x: int | None = None
-        offs = list(offsets) if offsets is not None else [0.0] * len(tokens)
-        for t, o in zip(tokens, offs):
+        for t in tokens:
             t = int(t)
             if t == self.eos:
                 break
@@ -111,10 +110,10 @@ class TokenSpec:
                     strokes.append(cur)
                 cur, pending_x = [], None
             elif 0 <= t < self.width:
-                pending_x = t + o
+                pending_x = t
             elif self.width <= t < self.stroke:
                 if cur is not None and pending_x is not None:
-                    cur.append((pending_x + 0.5, t - self.width + o + 0.5))
+                    cur.append((pending_x + 0.5, t - self.width + 0.5))
                 pending_x = None
             # BOS/SEP/PAD/text tokens inside ink are ignored
         if cur:
