@@ -139,7 +139,10 @@ def test_inklift_on_a_line_runs_the_line_layout():
 
     sysm = load_system("inklift", lines=True)
     assert "layout='line'" in sysm.description
-    rw = render.render_word_photo(hershey_strokes("quick brown fox"), np.random.default_rng(1), "clean", line=True)
+    # a long line: wider than the 2,048 px the loader keeps, so the page's strokes must be mapped back to the photo
+    text = "the quick brown fox jumps over the lazy dog and writes more words"
+    rw = render.render_word_photo(hershey_strokes(text), np.random.default_rng(1), "clean", line=True)
+    assert rw.image.shape[1] > 2048
     pred = sysm.run(rw.image)
     s = score_trajectory(rw.strokes, pred, speck_px=rw.stroke_width, line=True)
     assert s.coverage > 0.8 and s.precision > 0.8  # every word found and written, nothing beside them

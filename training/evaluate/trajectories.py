@@ -72,7 +72,9 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
         "dataset": dataset or {},
         "levels": list(levels),
         "seed": seed,
-        "inklift_text": "true label (recognised-text mode)" if give_text else "none (vanilla mode)",
+        "inklift_text": "the text recogniser's, for words it is sure of (line layout)" if lines else
+                        "true label (recognised-text mode)" if give_text else "none (vanilla mode)",
+        "unit": "lines" if lines else "words",
         "tolerance": (f"{TOLERANCE_FRACTION:g} x the diagonal of a word-shaped box as high as the true line "
                       f"({WORD_DIAGONAL_PER_HEIGHT:g} x its height)") if lines else
                      f"{TOLERANCE_FRACTION:g} x true word box diagonal",
@@ -129,7 +131,7 @@ def markdown(report: dict) -> str:
                      rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])])
     ds = report.get("dataset", {})
     lines = [
-        (f"**True trajectories** — {ds.get('name', '?')}: {report['counts']['words']} words x "
+        (f"**True trajectories** — {ds.get('name', '?')}: {report['counts']['words']} {report.get('unit', 'words')} x "
          f"{len(report['levels'])} levels ({', '.join(report['levels'])}), seed {report['seed']}; "
          f"tolerance {report['tolerance']}; InkLift text input: {report.get('inklift_text', 'none')}."),
         "",
