@@ -96,3 +96,34 @@ def test_sheet_under_a_light_gradient_next_to_glare():
     quad = find_sheet(np.clip(img, 0, 255).astype(np.uint8))
     assert quad is not None
     assert corner_error(quad, corners.astype(float)) <= 0.02
+
+
+class _ScriptedReader:
+    """Reads every line crop as ``upright`` and every crop turned by 180 degrees as ``turned`` (text, conf)."""
+
+    def __init__(self, upright, turned):
+        self.upright, self.turned = upright, turned
+
+    def crop_line(self, image, quad):
+        x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+        return image[y0:y1, x0:x1].copy()
+
+    def recognize(self, crops):
+        # the test line's left half is dark: a crop turned over has its dark half on the right
+        return [(*(self.upright if c[:, : c.shape[1] // 2].mean() < c[:, c.shape[1] // 2:].mean() else self.turned),
+                 None) for c in crops]
+
+
+def test_a_page_is_turned_over_only_when_the_turned_reading_is_better_both_ways():
+    from inference.photo.page import detect_rotation
+
+    image = np.full((40, 200, 3), 255, np.uint8)
+    image[:, :100] = 0
+    lines = np.float32([[[0, 0], [200, 0], [200, 40], [0, 40]]])
+    # upright cursive read poorly; turned over it yields more characters, each less sure: stays upright
+    assert detect_rotation(image, lines, _ScriptedReader(("thousand", 0.7), ("cprusedl pereuryt", 0.6)))[0] == 0
+    # turned over it reads more and surer: turned
+    assert detect_rotation(image, lines, _ScriptedReader(("pnoJ", 0.5), ("found it", 0.95)))[0] == 180
+    # a confident upright reading is not checked at all
+    assert detect_rotation(image, lines, _ScriptedReader(("found it", 0.95), ("x", 0.99)))[0] == 0
