@@ -2,8 +2,8 @@
 
 The model writes what a pen did (one stroke where the writer lifted the pen once, in the right direction);
 the tracer gets the pixels. :func:`complete` keeps the model's strokes as they are (point order and pen lifts
-unchanged; snapping onto the centre line happens before; a speck beside another stroke goes) and adds the ink that no model stroke covers —
-skipped letters, dots, bars — as pieces of the tracer's centre lines. Each piece goes where a writer would
+unchanged; snapping onto the centre line happens before; only a speck beside another stroke goes) and adds the
+ink that no model stroke covers — skipped letters, dots, bars — as pieces of the tracer's centre lines. Each piece goes where a writer would
 draw it: onto the end of a model stroke it continues (the pen did not lift), else as a stroke of its own right
 after the model stroke it lies nearest to. Loose pieces that continue each other are chained into one stroke;
 a short one hugging a model stroke (the ink's ragged edge) and, where the model wrote the word, grain on the
@@ -42,6 +42,13 @@ def _length(xy: np.ndarray) -> float:
     return float(arc_length(xy)[-1]) if len(xy) > 1 else 0.0
 
 
+def _pixels(xy: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the pixels the points (x, y) lie in, clipped to an image of ``shape``."""
+    h, w = shape[:2]
+    c = np.clip(np.floor(xy).astype(int), 0, [w - 1, h - 1])
+    return c[:, 1], c[:, 0]
+
+
 class DistanceFrom:
     """Distances (px) of points from the ink the model's strokes cover (``covered``, a bool mask)."""
 
@@ -51,9 +58,7 @@ class DistanceFrom:
 
     def at(self, xy: np.ndarray) -> np.ndarray:
         """The distance at each point (x, y) of ``xy``: the pixel it lies in, clipped to the mask."""
-        h, w = self.map.shape
-        c = np.clip(np.floor(xy).astype(int), 0, [w - 1, h - 1])
-        return self.map[c[:, 1], c[:, 0]]
+        return self.map[_pixels(xy, self.map.shape)]
 
     def nearest(self, xy: np.ndarray) -> float:
         return float(self.at(xy).min())
@@ -212,9 +217,8 @@ def neighbour_slivers(mask: np.ndarray, covered: np.ndarray) -> np.ndarray | Non
 
 
 def mostly_on(xy: np.ndarray, region: np.ndarray) -> bool:
-    h, w = region.shape
-    c = np.clip(np.floor(xy).astype(int), 0, [w - 1, h - 1])
-    return bool(region[c[:, 1], c[:, 0]].mean() > 0.5)
+    """True when most points (x, y) of ``xy`` lie in ``region`` (a bool mask)."""
+    return bool(region[_pixels(xy, region.shape)].mean() > 0.5)
 
 
 WROTE_THE_WORD = 0.75  # share of the ink the model's strokes reach when it wrote the word (not a few letters)
