@@ -79,23 +79,20 @@ def _inklift_line(stats: Counter, last: dict, models_dir=None) -> Callable[[np.n
     (with its recognised text when the recogniser is sure of it)."""
     pipeline = importlib.import_module("inference.pipeline")
     jobs = importlib.import_module("inference.jobs")
+    transforms = importlib.import_module("inference.document.transforms")
     config = pipeline.PipelineConfig(layout="line", **({"models_dir": models_dir} if models_dir else {}))
 
     def run(image: np.ndarray, label: str | None = None) -> StrokeList:  # label unused: the recogniser reads
         page = jobs.run_job(pipeline.run_page(image, config)).page
         # page px -> the photo's px (a long line is scaled down on loading, a tilted one turned upright)
-        m = np.asarray(page.meta["to_source"], np.float64)
+        to_photo = transforms.Transform(np.asarray(page.meta["to_source"], np.float64))
         sources = Counter(str(getattr(w.source, "value", w.source)) for w in page.words if w.strokes)
         stats.update({f"words, source={k}": v for k, v in sources.items()})
         stats["needs_review"] += sum(int(bool(w.needs_review)) for w in page.words)
         # a line's source: the one most of its words' ink came from
         last["source"] = sources.most_common(1)[0][0] if sources else "tracer"
         stats[f"source={last['source']}"] += 1
-        out = []
-        for xy in _strokes_xy(page.all_strokes()):
-            h = np.c_[xy, np.ones(len(xy))] @ m.T
-            out.append(h[:, :2] / h[:, 2:3])
-        return out
+        return [to_photo.apply(xy) for xy in _strokes_xy(page.all_strokes())]
     return run
 
 
