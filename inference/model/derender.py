@@ -277,6 +277,16 @@ def keep_on_ink(scores: np.ndarray, ink: np.ndarray, cols: np.ndarray, prev: np.
         scores[y_rows, w:w + h] = np.where(at, scores[y_rows, w:w + h], -np.inf)
 
 
+def no_repeat(scores: np.ndarray, prev: np.ndarray, last: np.ndarray, spec: TokenSpec) -> None:
+    """Set to -inf, in place, the y score that would repeat a row's latest point in its stroke (``last``
+    [n, 2], x and y; -1: none). Training targets never hold the same point twice in a row (consecutive
+    duplicates are dropped when encoding), so a model asking for one is stuck: left free it writes that point
+    until the repetition guard stops it, often a few points into the word."""
+    rows = np.flatnonzero((prev < spec.width) & (prev == last[:, 0]) & (last[:, 1] >= 0))
+    if len(rows):
+        scores[rows, spec.width + last[rows, 1]] = -np.inf
+
+
 def cache_names(layers: int) -> list[str]:
     """The decoder step's cache inputs, in order: k0, v0, k1, v1, ... (docs/model-interface.md)."""
     return [f"{kv}{i}" for i in range(layers) for kv in ("k", "v")]
@@ -376,6 +386,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
     status: list[str | None] = [None] * b
     steps = [0] * b
     prev = np.array([p[0] for p in pref], np.int64)  # token fed at this step, per row
+    last = np.full((b, 2), -1, np.int64)  # each row's latest point in its stroke (x, y); -1: none yet
     pos = 0
     if ink is not None:
         ink = np.asarray(ink, bool)
@@ -402,6 +413,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
         masked = np.where(table[prev] & np.isfinite(logits), logits, -np.inf)
         if ink is not None:
             keep_on_ink(masked, ink, cols, prev, spec)
+        no_repeat(masked, prev, last, spec)
         best = masked.argmax(axis=1)
         ok = np.isfinite(masked[np.arange(n), best])
         nxt = np.full(n, spec.eos, np.int64)  # finished rows are fed EOS (any valid token would do)
@@ -423,6 +435,10 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
             seq = out[r]
             seq.append(t)
             nxt[k] = t
+            if t == spec.stroke:
+                last[k] = -1
+            elif prev[k] < spec.width <= t < spec.stroke:  # a y after its x: the point is complete
+                last[k] = (prev[k], t - spec.width)
             if guard is not None and t != spec.stroke:
                 c = guard.cut(seq)
                 if c is not None:
@@ -438,7 +454,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
         # (measured on 64 page words: 50 words/s compacting at half, 37 at three quarters)
         if alive.any() and alive.sum() <= n // 2:
             keep = np.flatnonzero(alive)
-            rows, alive, prev = rows[keep], alive[keep], prev[keep]
+            rows, alive, prev, last = rows[keep], alive[keep], prev[keep], last[keep]
             cache.keep(keep)
             if ink is not None:
                 ink, cols = ink[keep], cols[keep]

@@ -1,5 +1,7 @@
 """Greedy decoding with the KV cache against a scripted ONNX model the test builds (no torch)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -37,11 +39,11 @@ def scripted(tmp_path_factory):
     ink2 = toy.ink([(20, 3)])
     never = toy.ink([(0, 0)])  # then a never-ending walk of distinct points (no EOS, no loop)
     walk = [t for i in range(200) for t in (i % S.width, S.width + (i // S.width) % S.height)]
-    stuck = toy.ink([(4, 4), (5, 5)])  # then the same point forever (InkSight's loops)
+    stuck = toy.ink([(4, 4), (5, 5)])  # then a two-point loop forever (InkSight's loops)
     scripts = [_seq("ab", ink0), _seq("", ink1), _seq("hello", ink2), _seq("x", never, eos=False),
                _seq(None, stuck, eos=False)]
     d = toy.build(tmp_path_factory.mktemp("toy"), scripts[:3] + [scripts[3] + walk, scripts[4]],
-                  filler=[7, S.width + 7])
+                  filler=[7, S.width + 7, 8, S.width + 8])
     return load_models(d, threads=1), scripts
 
 
@@ -81,9 +83,9 @@ def test_repetition_guard_stops_loops_and_drops_the_tail(scripted):
     res = _decode(models, ["ab", "", "hello", "x", None], max_len=200)
     r = res[4]
     assert r.status == dr.REPEAT
-    # the stuck point (7, 7) is kept once, its repeats are gone
+    # the loop (7, 7) -> (8, 8) is kept once, its repeats are gone
     pts = [tuple(p) for s in r.strokes_canvas(S) for p in s]
-    assert pts.count((7.5, 7.5)) == 1 and r.tokens[:5] == tuple(toy.ink([(4, 4), (5, 5)]))
+    assert pts.count((7.5, 7.5)) == 1 and pts.count((8.5, 8.5)) == 1 and r.tokens[:5] == tuple(toy.ink([(4, 4), (5, 5)]))
     # without the guard the same row runs into the cap
     res2 = _decode(models, ["ab", "", "hello", "x", None], max_len=60, guard=None)
     assert res2[4].status == dr.CAP
@@ -178,6 +180,31 @@ def test_keep_on_ink_masks_columns_then_rows():
     assert np.flatnonzero(np.isfinite(scores[1, S.width:S.stroke])).tolist() == [5]
     assert np.isfinite(scores[2]).all()
     assert np.isfinite(scores[:, S.stroke:]).all()  # pen lifts, EOS: the model's
+
+
+def test_no_repeat_masks_the_y_of_the_latest_point_only():
+    # row 0 was just fed x=7 after the point (7, 5): y=5 would repeat it; row 1 was fed x=8 (another column);
+    # row 2 starts a stroke (no latest point); row 3 needs an x (nothing to mask)
+    prev = np.array([7, 8, 7, S.stroke])
+    last = np.array([[7, 5], [7, 5], [-1, -1], [7, 5]])
+    scores = np.zeros((4, S.vocab_size))
+    dr.no_repeat(scores, prev, last, S)
+    assert np.flatnonzero(~np.isfinite(scores[0])).tolist() == [S.width + 5]
+    assert np.isfinite(scores[1:]).all()
+
+
+def test_a_point_is_never_written_twice_in_a_row(tmp_path):
+    # the script asks for (5, 5) again right after writing it (a stuck decoder); decoding moves on instead, the
+    # rest of the script and its end stay the model's
+    script = _seq("", toy.ink([(4, 4), (5, 5), (5, 5), (6, 6)]) + toy.ink([(6, 6), (7, 7)]))
+    models = load_models(toy.build(tmp_path, [script]), threads=1)
+    (r,) = _decode(models, [""])
+    assert r.status == dr.EOS
+    strokes = [[tuple(p) for p in s] for s in r.strokes_canvas(S)]
+    assert all(a != b for s in strokes for a, b in itertools.pairwise(s))
+    assert strokes[0][:2] == [(4.5, 4.5), (5.5, 5.5)] and strokes[0][3] == (6.5, 6.5)
+    # a new stroke may start where the last one ended
+    assert strokes[1] == [(6.5, 6.5), (7.5, 7.5)]
 
 
 def test_a_model_may_stop_at_once_on_a_blank_word_box(tmp_path):
