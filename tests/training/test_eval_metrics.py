@@ -106,3 +106,11 @@ def test_a_lines_tolerance_follows_its_height_not_its_length():
     s = score_trajectory(line, off, line=True)
     assert s.precision < 0.2 and s.coverage < 0.2
     assert box_diagonal(line, line=True) == pytest.approx(2.8 * 40, rel=0.01)
+
+
+def test_specks_are_counted_in_the_prediction_and_in_the_truth():
+    dot = line(20, 20, 21, 20, n=2)  # 1 px long: shorter than a 3 px pen
+    s = score_trajectory(TRUE + [dot], TRUE + [dot, dot + [5, 0]], speck_px=3.0)
+    assert s.specks == pytest.approx(2 / 5) and s.true_specks == pytest.approx(1 / 4)
+    assert math.isnan(score_trajectory(TRUE, TRUE).true_specks)  # no pen width given: not counted
+    assert score_trajectory(TRUE + [dot], [], speck_px=3.0).true_specks == pytest.approx(1 / 4)

@@ -187,6 +187,8 @@ class TrajectoryScores:
     n_pred: int
     f1_fine: float = float("nan")  # F1 of coverage and precision at FINE_TOLERANCE_FRACTION of the diagonal
     specks: float = float("nan")  # share of predicted strokes shorter than ``speck_px`` (a pen width)
+    # the same share among the true strokes: a writer's dots are that short too, so this is the floor to compare with
+    true_specks: float = float("nan")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -211,9 +213,10 @@ def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOL
     step = max(tol / 4.0, 1e-3)  # sampling error <= tol/8: far below the tolerance
     true_pts = [resample(s, step) for s in true]
     n_true, n_pred = len(true), len(pred)
+    true_specks = float(np.mean([stroke_length(s) < speck_px for s in true])) if speck_px > 0 else float("nan")
     if not pred:
         return TrajectoryScores(0.0, float("nan"), 0.0, float("nan"), float("nan"), float("nan"), 0.0,
-                                n_true, 0, 0.0, float("nan"))
+                                n_true, 0, 0.0, float("nan"), true_specks)
     pred_pts = [resample(s, step) for s in pred]
     all_true = np.concatenate(true_pts)
     all_pred = np.concatenate(pred_pts)
@@ -253,7 +256,7 @@ def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOL
     order = spearman(order_true, order_pred) if len(order_true) >= 2 else float("nan")
     d = dtw(_resample_sequence(true, dtw_points), _resample_sequence(pred, dtw_points)) / diag
     return TrajectoryScores(coverage, precision, n_pred / n_true, direction, order, d, n_matched / n_true,
-                            n_true, n_pred, f1_fine, specks)
+                            n_true, n_pred, f1_fine, specks, true_specks)
 
 
 def mean_ignoring_nan(values) -> float:

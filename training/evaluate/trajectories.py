@@ -18,7 +18,8 @@ from .systems import System
 from .visual import contact_sheet, overlay, save_png
 
 LEVELS = ("clean", "phone", "hard")
-METRICS = ("coverage", "precision", "f1_fine", "stroke_ratio", "specks", "direction", "order", "dtw", "matched")
+METRICS = ("coverage", "precision", "f1_fine", "stroke_ratio", "specks", "true_specks", "direction", "order", "dtw",
+           "matched")
 
 
 def _render(item: TrajectoryItem, seed: int, index: int, level: str, line: bool = False):
@@ -118,15 +119,22 @@ def summarize(per_item: list[dict], systems: list[str], levels: list[str]) -> li
     return rows
 
 
+def _specks(row: dict) -> str:
+    """Specks with the truth's share beside it (a writer's dots are shorter than the pen too)."""
+    if row.get("true_specks") is None:  # a report written before the truth's share was kept
+        return rep.fmt(row.get("specks"))
+    return f"{rep.fmt(row.get('specks'))} ({rep.fmt(row['true_specks'])})"
+
+
 def markdown(report: dict) -> str:
     header = ["system", "level", "words", "coverage ↑", "precision ↑", "F1 at 1% ↑", "strokes pred/true",
-              "specks ↓", "direction ↑", "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
+              "specks ↓ (truth's)", "direction ↑", "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
     rows = []
     for r in report["summary"]:
         if r["level"] == "all" and len(report["levels"]) == 1:
             continue
         rows.append([r["system"], r["level"], str(r["n"]), rep.fmt(r["coverage"]), rep.fmt(r["precision"]),
-                     rep.fmt(r.get("f1_fine")), rep.fmt(r["stroke_ratio"], 2), rep.fmt(r.get("specks")),
+                     rep.fmt(r.get("f1_fine")), rep.fmt(r["stroke_ratio"], 2), _specks(r),
                      rep.fmt(r["direction"]), rep.fmt(r["order"]),
                      rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])])
     ds = report.get("dataset", {})
