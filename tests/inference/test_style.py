@@ -5,7 +5,15 @@ import pytest
 
 from inference.document.ink import Stroke
 from inference.document.render import draw_strokes_mask, render_strokes_rgb
-from inference.strokes.style import InkStyle, estimate_color, estimate_style, estimate_width
+from inference.strokes.skeleton import thin
+from inference.strokes.style import (
+    InkStyle,
+    estimate_color,
+    estimate_style,
+    estimate_width,
+    ink_distance,
+    without_grain,
+)
 
 STROKES = [[[15, 20], [180, 30]], [[20, 70], [90, 40], [170, 75]], [[100, 15], [110, 85]]]
 
@@ -49,6 +57,31 @@ def test_crossings_do_not_inflate_the_width():
         m[k:k + 3, 5:115] = True
         m[5:115, k:k + 3] = True
     assert abs(estimate_width(m) - 3) <= 1.0
+
+
+def test_the_papers_grain_does_not_thin_the_pen():
+    # a 5-px pen's word on grainy paper: 300 one- and two-pixel specks around it, whose centre lines outnumber
+    # the pen's
+    m = np.zeros((100, 300), bool)
+    m[48:53, 20:280] = True
+    m[20:80, 148:153] = True
+    rng = np.random.default_rng(0)
+    for y, x in zip(rng.integers(0, 100, 300), rng.integers(0, 299, 300)):
+        if not m[max(0, y - 3):y + 4, max(0, x - 3):x + 5].any():
+            m[y, x:x + 1 + (x % 2)] = True
+    assert abs(estimate_width(m) - 5) <= 1.0
+
+
+def test_a_markers_dots_are_not_grain():
+    # short centre lines deep in the ink (a marker's dots) stay; short ones a pixel from the paper go
+    m = np.zeros((60, 300), bool)
+    m[20:29, 10:250] = True  # a 9-px stroke
+    m[20:29, 260:269] = True  # a 9-px dot
+    m[50, 100:102] = True  # grain
+    skel = thin(m)
+    kept = without_grain(skel, ink_distance(m))
+    assert kept[20:29, 260:269].any() and not kept[50].any()
+    assert kept[20:29, 10:250].sum() == skel[20:29, 10:250].sum()
 
 
 def test_no_ink_gives_defaults():
