@@ -224,6 +224,15 @@ def select_decoder_layers(weights: dict, keep: list[int]) -> dict:
     return out
 
 
+def end_timestamp(hh_mm: str, now: float) -> float:
+    """The next time (epoch seconds) the UTC clock reads ``hh_mm`` after ``now``: tomorrow's when today's has
+    passed (a run started at 23:40 with --end-at 01:05 trains until 01:05 the next morning)."""
+    hh, mm = (int(v) for v in hh_mm.split(":"))
+    day = now - now % 86400.0  # UTC midnight
+    end = day + (hh * 60 + mm) * 60.0
+    return end if end > now else end + 86400.0
+
+
 def lr_at(step: int, base: float, warmup: int, total: int) -> float:
     if step < warmup:
         return base * (step + 1) / warmup
@@ -300,9 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     state.setdefault("sched_t0", time.time())
     end_ts = 0.0
     if a.end_at:
-        hh, mm = (int(v) for v in a.end_at.split(":"))
-        now_s = time.gmtime()
-        end_ts = time.time() + ((hh * 60 + mm) - (now_s.tm_hour * 60 + now_s.tm_min)) * 60 - now_s.tm_sec
+        end_ts = end_timestamp(a.end_at, time.time())
     log = open(out / "log.jsonl", "a")  # noqa: SIM115 - open for the whole run
 
     def emit(rec: dict) -> None:

@@ -58,3 +58,12 @@ def test_a_smaller_decoder_takes_the_chosen_layers_of_its_init():
     for i, j in ((0, 0), (1, 3)):
         assert torch.equal(small.layers[i].qkv.weight, big.layers[j].qkv.weight)
     assert torch.equal(small.encoder.layers[0].qkv.weight, big.encoder.layers[0].qkv.weight)
+
+
+def test_end_at_is_the_next_time_the_clock_reads_it():
+    from training.train import end_timestamp
+
+    day = 20_000 * 86400.0  # a UTC midnight
+    assert end_timestamp("01:05", day + 1800) == day + 3900  # later today
+    assert end_timestamp("01:05", day + 23 * 3600 + 40 * 60) == day + 86400 + 3900  # past midnight: tomorrow
+    assert end_timestamp("23:00", day + 23 * 3600) == day + 86400 + 23 * 3600  # exactly now: tomorrow, not 0 s
