@@ -207,6 +207,19 @@ def test_a_point_is_never_written_twice_in_a_row(tmp_path):
     assert strokes[1] == [(6.5, 6.5), (7.5, 7.5)]
 
 
+def test_no_repeat_follows_each_row_when_the_batch_shrinks(tmp_path):
+    # the two short rows end after one point and the batch is compacted to the long row just as it asks for its
+    # latest point again: that point, the long row's own, is masked (not a finished row's)
+    short = [_seq("", toy.ink([(1, 1)])), _seq("", toy.ink([(2, 2)]))]
+    long = _seq("", toy.ink([(10, 3), (10, 3), (30, 3)]))
+    models = load_models(toy.build(tmp_path, [*short, long]), threads=1)
+    res = _decode(models, ["", "", ""])
+    assert [r.status for r in res] == [dr.EOS] * 3
+    assert res[2].steps > res[0].steps  # the long row went on alone
+    pts = [tuple(p) for s in res[2].strokes_canvas(S) for p in s]
+    assert pts[0] == (10.5, 3.5) and pts[1] != pts[0] and pts[-1] == (30.5, 3.5)
+
+
 def test_a_model_may_stop_at_once_on_a_blank_word_box(tmp_path):
     # the grammar lets EOS follow SEP: a word box with nothing written in it decodes to no ink, in one step
     blank, word = _seq(None, []), _seq("a", toy.ink([(3, 4)]))
