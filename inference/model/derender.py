@@ -281,9 +281,11 @@ def no_repeat(scores: np.ndarray, prev: np.ndarray, last: np.ndarray, spec: Toke
     """Set to -inf, in place, the y score that would repeat a row's latest point in its stroke (``last``
     [n, 2], x and y; -1: none). Training targets never hold the same point twice in a row (consecutive
     duplicates are dropped when encoding), so a model asking for one is stuck: left free it writes that point
-    until the repetition guard stops it, often a few points into the word."""
+    until the repetition guard stops it, often a few points into the word. A row left no other y (the ink
+    constraint allowed only that one) keeps it: the guard is there for that."""
     rows = np.flatnonzero((prev < spec.width) & (prev == last[:, 0]) & (last[:, 1] >= 0))
     if len(rows):
+        rows = rows[np.isfinite(scores[rows, spec.width:spec.stroke]).sum(axis=1) > 1]
         scores[rows, spec.width + last[rows, 1]] = -np.inf
 
 

@@ -191,6 +191,11 @@ def test_no_repeat_masks_the_y_of_the_latest_point_only():
     dr.no_repeat(scores, prev, last, S)
     assert np.flatnonzero(~np.isfinite(scores[0])).tolist() == [S.width + 5]
     assert np.isfinite(scores[1:]).all()
+    # a row whose only allowed y is the repeat (the ink constraint left no other) keeps it rather than none
+    only = np.full((1, S.vocab_size), -np.inf)
+    only[0, S.width + 5] = 0.0
+    dr.no_repeat(only, np.array([7]), np.array([[7, 5]]), S)
+    assert np.isfinite(only[0, S.width + 5])
 
 
 def test_a_point_is_never_written_twice_in_a_row(tmp_path):
