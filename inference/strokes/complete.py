@@ -5,10 +5,10 @@ the tracer gets the pixels. :func:`complete` keeps the model's strokes as they a
 unchanged; snapping onto the centre line happens before; only a speck beside another stroke goes) and adds the
 ink that no model stroke covers — skipped letters, dots, bars — as pieces of the tracer's centre lines. Each
 piece goes where a writer would draw it: onto the end of a model stroke it continues (the pen did not lift),
-else as a stroke of its own right after the model stroke it lies nearest to. Loose pieces that continue each other are chained into one stroke;
-a short one hugging a model stroke (the ink's ragged edge) and, where the model wrote the word, grain on the
-paper around it are left out: each would be a speck the user must delete. So is a neighbouring word's sliver cut
-by the crop's edge, which the model learnt to leave out.
+else as a stroke of its own right after the model stroke it lies nearest to. Loose pieces that continue each
+other are chained into one stroke; a short one hugging a model stroke (the ink's ragged edge) and, where the
+model wrote the word, grain on the paper around it are left out: each would be a speck the user must delete. So
+is a neighbouring word's sliver cut by the crop's edge, which the model learnt to leave out.
 
 :func:`plausibility` scores what a user sees beyond render-back fidelity: a word written with about one
 stroke per letter and no specks is plausible; a cursive word in 40 fragments is not.

@@ -139,8 +139,8 @@ def markdown(report: dict) -> str:
                      rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])])
     ds = report.get("dataset", {})
     lines = [
-        (f"**True trajectories** — {ds.get('name', '?')}: {report['counts']['words']} {report.get('unit', 'words')} x "
-         f"{len(report['levels'])} levels ({', '.join(report['levels'])}), seed {report['seed']}; "
+        (f"**True trajectories** — {ds.get('name', '?')}: {report['counts']['words']} "
+         f"{report.get('unit', 'words')} x {len(report['levels'])} levels ({', '.join(report['levels'])}), seed {report['seed']}; "
          f"tolerance {report['tolerance']}; InkLift text input: {report.get('inklift_text', 'none')}."),
         "",
         rep.table(header, rows),
