@@ -2,7 +2,8 @@
 
 The page's ink mask (already without the paper's ruling, see segment.page_ink_mask) minus the
 (slightly grown) word boxes, cleaned of specks and hairlines, grouped into regions by proximity. Regions
-that are not pen strokes are left out: slivers along the image's border (a table edge, the sheet's shadow),
+that are not pen strokes are left out: slivers along the image's border (a table edge, the sheet's shadow,
+the sheet's own edge just inside a loosely cropped photo),
 hairlines (bits of grid or ruling), and blobs far thicker than a pen (the rim of a cup, a shadow: the ink map sees only the edge of a large
 dark area, a band as wide as its smoothing).
 """
@@ -32,6 +33,7 @@ MAX_PEN_RATIO = 5.0  # ... or this many times the words' pen (a marker heading o
 MIN_PEN_RATIO = 0.5  # hairlines thinner than half the words' pen are paper (grid, ruling, fibres) ...
 MIN_PEN_PX = 1.3  # ... or, with no words to tell the pen, thinner than this
 BORDER_SLIVER = 0.05  # a region within this share of the side from the image's border, along it: an edge
+SHEET_EDGE_RATIO = 4.0  # ... also when it does not touch the border but runs along it, this many times longer than wide
 
 
 def find_drawings(
@@ -79,7 +81,8 @@ def find_drawings(
             continue  # a hairline: a fragment of faint ruling, not a pen stroke
         if _is_ruling_piece(page, sub, x, y, x0, y0, x1, y1):
             continue
-        if _is_frame(x0, y0, x1, y1, w, h) or _is_border_sliver(x0, y0, x1, y1, w, h):
+        if _is_frame(x0, y0, x1, y1, w, h) or _is_border_sliver(x0, y0, x1, y1, w, h) \
+                or _is_sheet_edge(x0, y0, x1, y1, w, h):
             continue
         mask = rest[y0:y1, x0:x1] & (lab[y0:y1, x0:x1] == i)
         pen = stroke_width(mask)
@@ -107,6 +110,17 @@ def _is_border_sliver(x0, y0, x1, y1, w: int, h: int) -> bool:
     dx, dy = BORDER_SLIVER * w, BORDER_SLIVER * h
     return bool((x0 <= e and x1 <= dx) or (x1 >= w - e and x0 >= w - dx)
                 or (y0 <= e and y1 <= dy) or (y1 >= h - e and y0 >= h - dy))
+
+
+def _is_sheet_edge(x0, y0, x1, y1, w: int, h: int) -> bool:
+    """A thin line in the band along a border, running along it (SHEET_EDGE_RATIO), that need not touch it:
+    the sheet's edge or its shadow where the page was cropped loosely, with a strip of table beyond it that
+    is no ink (a brown desk is bright in its brightest channel). A margin note or tick there is not that long
+    and thin."""
+    dx, dy = BORDER_SLIVER * w, BORDER_SLIVER * h
+    bw, bh = x1 - x0, y1 - y0
+    return bool(((x1 <= dx or x0 >= w - dx) and bh >= SHEET_EDGE_RATIO * bw)
+                or ((y1 <= dy or y0 >= h - dy) and bw >= SHEET_EDGE_RATIO * bh))
 
 
 def _is_ruling_piece(page: PageImage, sub: np.ndarray, x: int, y: int, x0, y0, x1, y1) -> bool:

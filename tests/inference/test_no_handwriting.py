@@ -75,11 +75,15 @@ def test_drawings_keep_pen_strokes_and_drop_blobs_and_edge_slivers():
     ink = draw_strokes_mask(arrow, h, w) > 0.5
     cv2.ellipse(ink.view(np.uint8), (600, 150), (60, 40), 0, 0, 360, 1, 30)  # a ring 30 px thick
     ink[200:420, 0:12] = True  # the table's edge down the left border
+    ink[18:120, 780:783] = True  # the sheet's own edge, a few px in from the right border (a loose crop)
+    tick = [Stroke(np.array([[12, 500], [20, 515], [36, 482]], np.float32), width=3.0)]  # in the left margin
+    ink |= draw_strokes_mask(tick, h, w) > 0.5
     regions = find_drawings(_page_image(ink), Segmentation(ink=ink), pen_px=3.0)
-    assert len(regions) == 1
+    assert len(regions) == 2
     x0, y0, x1, y1 = regions[0].bbox
     assert x0 < 110 and x1 > 395 and 280 < y0 and y1 < 345  # the arrow, whole
     assert 2.0 < regions[0].pen_px < 4.5
+    assert regions[1].bbox[0] < 15 and regions[1].bbox[3] > 510  # the tick stays
 
 
 def test_stroke_width_of_bands_and_blobs():
