@@ -26,7 +26,7 @@ import numpy as np
 from ..document.ink import Stroke
 from ..document.render import draw_strokes_mask
 from .refine import arc_length, resample
-from .skeleton import rdp
+from .skeleton import pixel_index, rdp
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,6 @@ def _length(xy: np.ndarray) -> float:
     return float(arc_length(xy)[-1]) if len(xy) > 1 else 0.0
 
 
-def _pixels(xy: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of the pixels the points (x, y) lie in, clipped to an image of ``shape``."""
-    h, w = shape[:2]
-    c = np.clip(np.floor(xy).astype(int), 0, [w - 1, h - 1])
-    return c[:, 1], c[:, 0]
-
-
 class DistanceFrom:
     """Distances (px) of points from the ink the model's strokes cover (``covered``, a bool mask)."""
 
@@ -58,7 +51,7 @@ class DistanceFrom:
 
     def at(self, xy: np.ndarray) -> np.ndarray:
         """The distance at each point (x, y) of ``xy``: the pixel it lies in, clipped to the mask."""
-        return self.map[_pixels(xy, self.map.shape)]
+        return self.map[pixel_index(xy, self.map.shape)]
 
     def nearest(self, xy: np.ndarray) -> float:
         return float(self.at(xy).min())
@@ -115,9 +108,9 @@ def dot_along_blob(xy: np.ndarray, mask: np.ndarray, width: float) -> np.ndarray
     thickness that made a blob that long moved (length - thickness) along its long axis. None when the dot
     sits on no small blob of its own (ink joined to a letter, or no ink)."""
     h, w = mask.shape
-    c = np.clip(np.floor(xy.mean(axis=0)).astype(int), 0, [w - 1, h - 1])
+    cy, cx = pixel_index(xy.mean(axis=0), mask.shape)
     r = int(np.ceil(max(1.0, width)))
-    y0, y1, x0, x1 = max(0, c[1] - r), min(h, c[1] + r + 1), max(0, c[0] - r), min(w, c[0] + r + 1)
+    y0, y1, x0, x1 = max(0, cy - r), min(h, cy + r + 1), max(0, cx - r), min(w, cx + r + 1)
     if not mask[y0:y1, x0:x1].any():
         return None
     _, lab, st, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -218,7 +211,7 @@ def neighbour_slivers(mask: np.ndarray, covered: np.ndarray) -> np.ndarray | Non
 
 def mostly_on(xy: np.ndarray, region: np.ndarray) -> bool:
     """True when most points (x, y) of ``xy`` lie in ``region`` (a bool mask)."""
-    return bool(region[_pixels(xy, region.shape)].mean() > 0.5)
+    return bool(region[pixel_index(xy, region.shape)].mean() > 0.5)
 
 
 WROTE_THE_WORD = 0.75  # share of the ink the model's strokes reach when it wrote the word (not a few letters)

@@ -54,6 +54,14 @@ _NBR_COUNT = np.array([(n).bit_count() for n in range(256)], np.uint8)
 OFFSETS = np.array([(0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1), (1, 0), (1, 1)], np.int64)
 
 
+def pixel_index(xy: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the pixels that points (x, y) lie in, clipped to an image of ``shape``: an (n, 2) array
+    gives arrays, one point (2,) gives scalars."""
+    h, w = shape[:2]
+    c = np.clip(np.floor(np.asarray(xy)).astype(int), 0, [w - 1, h - 1])
+    return c[..., 1], c[..., 0]
+
+
 def _simple_8(code: int) -> bool:
     """Yokoi's 8-connectivity number == 1: deleting the pixel keeps its neighbours connected."""
     x = [(code >> i) & 1 for i in range(8)]

@@ -31,7 +31,7 @@ from ..document.render import draw_strokes_mask
 from ..photo import inkmask
 from .fidelity import default_tolerance
 from .refine import synth_timestamps
-from .skeleton import OFFSETS, clean_mask, fill_pinholes, rdp, thin
+from .skeleton import OFFSETS, clean_mask, fill_pinholes, pixel_index, rdp, thin
 from .style import estimate_style, estimate_width, ink_distance
 
 # ---------------------------------------------------------------------------------------------------
@@ -603,8 +603,7 @@ def _merge_fragments(strokes: list[tuple[np.ndarray, bool, int]], w: float,
         if not qc:
             by_comp.setdefault(qcomp, []).append(j)
     for pts, closed, comp in small:
-        c = np.clip(np.floor(pts).astype(int), 0, [wd - 1, h - 1])
-        if float(to_line[c[:, 1], c[:, 0]].max()) <= 0.5 * w + 1.0:
+        if float(to_line[pixel_index(pts, to_line.shape)].max()) <= 0.5 * w + 1.0:
             continue  # drawn over already
         best = None
         for j in by_comp.get(comp, ()):  # a separate piece of ink (an i's dot) stays separate
@@ -691,7 +690,6 @@ def _polished_chains(skel, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[np.
     _merge_degree2(g)
     chains = _chains(g, w, max_turn_deg)
     sigma = min(2.0, max(0.7, 0.25 * w))
-    h, wd = m.shape
     out = []
     for pts, closed, _ in chains:
         if len(pts) >= 2 and not closed and _same(pts[0], pts[-1]) and _arc_length(pts) > 2 * w:
@@ -702,8 +700,7 @@ def _polished_chains(skel, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[np.
             pts = _fit_end(pts[::-1], m, w)[::-1]
         pts = _orient(pts, closed)
         # group by the ink's connected piece (not the centre line's: residual strokes join their blob)
-        c = np.clip(np.floor(pts[len(pts) // 2]).astype(int), 0, [wd - 1, h - 1])
-        out.append((pts, closed, int(comp_lab[c[1], c[0]])))
+        out.append((pts, closed, int(comp_lab[pixel_index(pts[len(pts) // 2], comp_lab.shape)])))
     return out
 
 
@@ -760,8 +757,7 @@ def _cover_residual(strokes, dist, m, comp_lab, w, max_turn_deg) -> list[tuple[n
                 continue
             run = _smooth(run, closed, min(2.0, max(0.7, 0.25 * w)))
             run = _orient(run, closed)
-            c = np.clip(np.floor(run[len(run) // 2]).astype(int), 0, [wd - 1, h - 1])
-            out.append((run, closed, int(comp_lab[c[1], c[0]])))
+            out.append((run, closed, int(comp_lab[pixel_index(run[len(run) // 2], comp_lab.shape)])))
     return out
 
 

@@ -313,3 +313,11 @@ def test_any_mask_traces_to_finite_points_on_the_ink():
             assert s.dtype == np.float32 and s.ndim == 2 and s.shape[1] == 2 and np.isfinite(s).all()
             c = np.clip(np.floor(s).astype(int), 0, [w - 1, h - 1])
             assert (to_ink[c[:, 1], c[:, 0]] <= 1.5).all(), k
+
+
+def test_pixel_index_clips_points_to_the_image():
+    from inference.strokes.skeleton import pixel_index
+
+    rows, cols = pixel_index(np.array([[0.5, 0.5], [9.99, 4.2], [-3.0, 7.0], [12.0, -1.0]]), (5, 10))
+    assert rows.tolist() == [0, 4, 4, 0] and cols.tolist() == [0, 9, 0, 9]
+    assert pixel_index(np.array([2.7, 1.2]), (5, 10)) == (1, 2)  # one point: scalars
