@@ -40,7 +40,7 @@ from .photo.load import load_image
 from .photo.ruling import drop_thin_runs, remove_rules
 from .resources import models_dir
 from .strokes import refine
-from .strokes.complete import complete, dots_in, letters_in, mostly_on, plausibility
+from .strokes.complete import complete, dots_in, edge_blobs, letters_in, mostly_on, plausibility
 from .strokes.fidelity import fidelity
 from .strokes.style import estimate_style
 from .strokes.tracer import trace_mask
@@ -190,6 +190,14 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     if not mask.any():
         return Word((), quad, text, confidence, InkSource.TRACER, 0.0, True), "no ink in the word box"
     tracer = tracer or _tracer_candidate(mask, width)
+    if model_ink is not None and not model_ink.strokes and model_ink.decoded.status == dr.EOS:
+        # the model saw no word in the box: what it holds at its edge is a neighbour's ink (the tracer keeps
+        # the rest, a faint word the model missed)
+        edge = edge_blobs(mask)
+        if edge.any():
+            mask = mask & ~edge
+            kept = [s for s in tracer.strokes if not mostly_on(s.xy, edge)]
+            tracer = _Candidate(kept, InkSource.TRACER, _fidelity(kept, mask, width))
     traced = tracer.strokes
     letters, dots = letters_in(text, mask), dots_in(text)
     model: _Candidate | None = None

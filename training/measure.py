@@ -107,16 +107,18 @@ def blank_stops(models: Path, strokes: list[list[np.ndarray]], seed: int = 0, th
                 within: int = 3) -> dict:
     """Word boxes with no writing in them (``render_word_photo(blank=True)``: each word's crop, rulings,
     neighbours, lighting and noise, without the word; levels in turn): the share on which the model writes
-    EOS within ``within`` tokens (vanilla mode, no repetition guard), and the share the engine skips before
-    decoding for having too little ink."""
+    EOS within ``within`` tokens (vanilla mode, no repetition guard), the share the engine skips before
+    decoding for having too little ink, and the share on which the whole engine (word mode: ink mask,
+    decoding kept on the ink, completion, tracer fallback) writes no stroke at all: what a user sees."""
     from inference.model.derender import EOS, MIN_INK, greedy_decode
+    from inference.pipeline import PipelineConfig, derender_word_image
 
     dec = OnnxDerender(models, threads=threads)
     spec = dec.spec
     rng = np.random.default_rng([seed, 99])
     levels = ("clean", "phone", "hard", "train")
-    fits = [fit_crop(render_word_photo(s, rng, levels[i % 4], blank=True).image, spec)
-            for i, s in enumerate(strokes)]
+    images = [render_word_photo(s, rng, levels[i % 4], blank=True).image for i, s in enumerate(strokes)]
+    fits = [fit_crop(im, spec) for im in images]
     canv = np.stack([f[0] for f in fits]).astype(np.float32)
     stopped = []
     for i in range(0, len(canv), batch):
@@ -125,8 +127,10 @@ def blank_stops(models: Path, strokes: list[list[np.ndarray]], seed: int = 0, th
                             dec.heads, dec.head_dim, max_len=2 + within + 2, guard=None)
         stopped += [d.status == EOS and len(d.tokens) < within for d in out]
     skipped = [float(c.sum()) < MIN_INK for c in canv]
+    cfg = PipelineConfig(models_dir=str(models), threads=threads)
+    no_ink = [not derender_word_image(im, None, cfg).strokes for im in images]
     return {"n": len(canv), f"eos_within_{within}": float(np.mean(stopped)),
-            "engine_skips_as_empty": float(np.mean(skipped)),
+            "engine_skips_as_empty": float(np.mean(skipped)), "engine_writes_nothing": float(np.mean(no_ink)),
             "levels": "clean/phone/hard/train in turn", "seed": seed}
 
 

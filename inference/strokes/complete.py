@@ -189,6 +189,20 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     return Completion(out, len(loose), joined, model, slivers)
 
 
+def edge_blobs(mask: np.ndarray) -> np.ndarray:
+    """The blobs of ink (8-connected) that touch the crop's edge (bool mask): where the model saw no word in
+    a box, ink cut by the box's edge is a neighbour's (a descender from the line above, the end of the word
+    beside it), not writing of its own."""
+    n, lab = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(mask.shape, bool)
+    touching = np.zeros(n, bool)
+    for edge in (lab[0], lab[-1], lab[:, 0], lab[:, -1]):
+        touching[edge] = True
+    touching[0] = False
+    return touching[lab]
+
+
 def neighbour_slivers(mask: np.ndarray, covered: np.ndarray) -> np.ndarray | None:
     """The ink of neighbouring words in a word's crop (bool mask; None when there is none): blobs cut by the
     crop's left or right edge that share no pixel with the ink the model's strokes cover and lie wholly beside

@@ -313,6 +313,25 @@ def test_a_word_whose_model_output_fails_falls_back_to_the_tracer_with_a_note(st
     assert word.source == InkSource.MODEL and len(word.strokes) == 1 and note is None
 
 
+def test_where_the_model_sees_no_word_the_ink_cut_by_the_box_edge_is_left_out():
+    from inference.document.ink import Quad
+    from inference.model.derender import whole_image_crop
+    from inference.photo.inkmask import ink_mask
+    from inference.pipeline import _word_from_crop
+
+    img = np.full((70, 240, 3), 245, np.uint8)
+    cv2.line(img, (200, 40), (239, 10), (30, 30, 30), 4, cv2.LINE_AA)  # the next word's first letter, cut off
+    cv2.line(img, (90, 40), (130, 38), (120, 120, 120), 3, cv2.LINE_AA)  # a faint dash inside the box
+    crop, quad, mask = whole_image_crop(img, None), Quad.from_rect(0, 0, 240, 70), ink_mask(img)
+    nothing = dr.WordInk([], dr.Decoded((), dr.EOS, 3))  # the model wrote EOS at once
+    word, _ = _word_from_crop(crop, quad, "", 0.0, nothing, 0.55, mask, 3.0, "#000000")
+    xs = np.concatenate([s.xy[:, 0] for s in word.strokes])
+    assert word.strokes and xs.min() > 80 and xs.max() < 140  # the dash is traced, the sliver is not
+    # without the model (or when it wrote something), the tracer keeps all the ink it sees
+    word, _ = _word_from_crop(crop, quad, "", 0.0, None, 0.55, mask, 3.0, "#000000")
+    assert max(float(s.xy[:, 0].max()) for s in word.strokes) > 230
+
+
 def test_word_boxes_with_no_ink_are_not_decoded(tmp_path, monkeypatch):
     toy = _toy()
 
