@@ -175,6 +175,15 @@ def _tracer_candidate(mask: np.ndarray, width: float) -> _Candidate:
     return _Candidate(traced, InkSource.TRACER, _fidelity(traced, mask, width))
 
 
+def _leave_out(region: np.ndarray, mask: np.ndarray, tracer: _Candidate,
+               width: float) -> tuple[np.ndarray, _Candidate]:
+    """The word's mask without ``region`` (a neighbour's ink), and the tracer's candidate without the strokes
+    lying mostly on it, scored on what is left."""
+    mask = mask & ~region
+    kept = [s for s in tracer.strokes if not mostly_on(s.xy, region)]
+    return mask, _Candidate(kept, InkSource.TRACER, _fidelity(kept, mask, width))
+
+
 def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
                     model_ink: dr.WordInk | None, threshold: float, mask: np.ndarray,
                     width: float, colour: str, margin: float = 0.02,
@@ -195,9 +204,7 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
         # the rest, a faint word the model missed)
         edge = edge_blobs(mask)
         if edge.any():
-            mask = mask & ~edge
-            kept = [s for s in tracer.strokes if not mostly_on(s.xy, edge)]
-            tracer = _Candidate(kept, InkSource.TRACER, _fidelity(kept, mask, width))
+            mask, tracer = _leave_out(edge, mask, tracer, width)
     traced = tracer.strokes
     letters, dots = letters_in(text, mask), dots_in(text)
     model: _Candidate | None = None
@@ -222,9 +229,8 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
             done = complete(refine.simplify(guide, 0.3), traced, mask, width)
             written = done.written
             if done.slivers is not None:  # a neighbouring word's ink: neither candidate is scored on it
-                mask = mask & ~done.slivers
-                traced = [s for s in traced if not mostly_on(s.xy, done.slivers)]
-                tracer = _Candidate(traced, InkSource.TRACER, _fidelity(traced, mask, width))
+                mask, tracer = _leave_out(done.slivers, mask, tracer, width)
+                traced = tracer.strokes
                 letters = letters_in(text, mask)
             model = _Candidate(done.strokes, InkSource.MODEL, _fidelity(done.strokes, mask, width))
         else:
