@@ -176,3 +176,18 @@ def test_the_models_specks_beside_its_strokes_go_and_its_dots_stay():
     kept = [s.xy.tolist() for s in done.written]
     assert speck.xy.tolist() not in kept and dot.xy.tolist() in kept
     assert len(done.written) == len(model) + 1
+
+
+def test_a_ruling_remnant_running_to_the_crops_edge_is_left_out():
+    # the constructed word on grid paper: a grid line the ruling remover left crosses the crop top to bottom
+    # beside the stem; the model wrote the bars and the stem but skipped the dash
+    mask, paths = _word()
+    model = [Stroke(np.vstack([paths[0], paths[1][1:]]), width=W), Stroke(paths[2], width=W)]
+    grid = np.zeros_like(mask)
+    grid[:, 100:102] = True
+    traced = [Stroke(p, width=W) for p in trace_mask(mask | grid, W)]
+    done = complete(model, traced, mask | grid, W)
+    xs = np.concatenate([s.xy[:, 0] for s in done.strokes[len(model):]] or [np.zeros(0)])
+    assert not ((xs > 98) & (xs < 104)).any()  # nothing along the grid line
+    # the skipped dash, which reaches no edge, is still added
+    assert any(s.xy[:, 0].min() > 120 for s in done.strokes)
