@@ -35,7 +35,7 @@ from .jobs import CancelToken, LinkedCancelToken, Progress
 from .model import derender as dr
 from .model.canvas import canvas_ink
 from .model.models import ModelSet, load_models, models_available
-from .photo.inkmask import ink_mask
+from .photo.inkmask import ink_mask, stroke_width
 from .photo.load import load_image
 from .photo.ruling import drop_thin_runs, remove_rules
 from .resources import models_dir
@@ -168,6 +168,26 @@ def _word_mask(crop: dr.WordCrop, quad: Quad, page_ink: np.ndarray | None) -> tu
     width = float(style.width_px)
     m = clean & _quad_mask(raw.shape, q_crop, max(2.0, 1.5 * width))
     return drop_thin_runs(m, width), width, style.color
+
+
+OTHER_PEN = 2.5  # a word's pen this many times wider than the page's is another pen (a marker)
+SAME_READING = 0.25  # two readings of a word's pen width this close (relative) agree
+
+
+def _pen_width(mask: np.ndarray, own: float, page_width: float) -> float:
+    """The pen width a word is traced and drawn with: its own estimate ``own``, kept near the page's
+    ``page_width`` (one pen per page, mostly: a word's own estimate is noisy with few pixels or rulings
+    touching it), unless it reads as another, far wider pen and a second reading of its ink (area over
+    outline) agrees. A marker among ballpoint words was drawn at 1.4x the ballpoint's width, its thick ink
+    traced as outlines (real page, a sharpie line among pens and pencils: 12.7 px clipped to 5.3 px). Not
+    for thinner: a cursive word's hairline joins read thin both ways (real page, one pen: 2.6 vs 5.6 px)."""
+    if page_width <= 0:
+        return own
+    if own > OTHER_PEN * page_width:
+        second = stroke_width(mask)
+        if abs(second - own) <= SAME_READING * max(second, own):
+            return own
+    return float(np.clip(own or page_width, 0.7 * page_width, 1.4 * page_width))
 
 
 def _tracer_candidate(mask: np.ndarray, width: float) -> _Candidate:
@@ -395,12 +415,9 @@ def _derender_words(image: np.ndarray, jobs: Sequence[_WordJob], models: ModelSe
             tracers: list[_Candidate | None] = []
             for i, crop in enumerate(crops):
                 _check(cancel)
-                width = masks[i][1] if crop is not None and masks[i] is not None else 0.0
-                # one pen per page, mostly: a word's own estimate is noisy (few pixels, touching rulings)
-                if page_width > 0:
-                    width = float(np.clip(width or page_width, 0.7 * page_width, 1.4 * page_width))
-                pens.append(width)
                 has_ink = crop is not None and masks[i] is not None and masks[i][0].any()
+                width = _pen_width(masks[i][0], masks[i][1], page_width) if has_ink else page_width
+                pens.append(width)
                 tracers.append(_tracer_candidate(masks[i][0], width) if has_ink else None)
                 if cur.decoding is not None and i % 16 == 15:
                     yield Progress("derender", len(words), total, f"traced {i + 1}/{len(chunk)} in this chunk")

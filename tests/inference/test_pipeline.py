@@ -357,3 +357,27 @@ def test_word_boxes_with_no_ink_are_not_decoded(tmp_path, monkeypatch):
     assert sum(sent) == 1  # only the word with ink went to the model
     assert len(words) == 3 and words[0].strokes and not words[1].strokes and not words[2].strokes
     assert stats["no ink in the word box"] == 2
+
+
+def test_a_marker_word_among_ballpoint_words_keeps_its_own_pen_width():
+    # five words in a thin pen and one in a marker five times as wide on one page: the page's pen must not
+    # thin the marker (drawn at the ballpoint's width, its thick ink was traced as outlines)
+    from collections import Counter
+
+    from inference.document.ink import Quad
+    from inference.pipeline import _derender_words, _WordJob
+
+    img = np.full((160, 1300, 3), 245, np.uint8)
+    jobs = []
+    for k, pen in enumerate([2, 2, 10, 2, 2, 2]):
+        x0 = 20 + 210 * k
+        zig = np.int32([[x0 + 24 * i, 70 if i % 2 else 100] for i in range(7)])
+        cv2.polylines(img, [zig], False, (30, 30, 30), pen, cv2.LINE_AA)
+        jobs.append(_WordJob(Quad.from_rect(x0 - 15, 40, x0 + 175, 130), "", 0.0))
+    gen = _derender_words(img, jobs, None, NO_MODEL, [], None, Counter())
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            next(gen)
+    widths = [w.strokes[0].width for w in stop.value.value]
+    assert 9.0 < widths[2] < 13.0, widths  # the marker's own width (1.4x the page's pen before)
+    assert all(1.5 < w < 4.0 for i, w in enumerate(widths) if i != 2), widths
