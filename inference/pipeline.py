@@ -179,8 +179,9 @@ def _pen_width(mask: np.ndarray, own: float, page_width: float) -> float:
     ``page_width`` (one pen per page, mostly: a word's own estimate is noisy with few pixels or rulings
     touching it), unless it reads as another, far wider pen and a second reading of its ink (area over
     outline) agrees. A marker among ballpoint words was drawn at 1.4x the ballpoint's width, its thick ink
-    traced as outlines (real page, a sharpie line among pens and pencils: 12.7 px clipped to 5.3 px). Not
-    for thinner: a cursive word's hairline joins read thin both ways (real page, one pen: 2.6 vs 5.6 px)."""
+    traced as outlines (real page, a sharpie line among pens and pencils: 12.7 px clipped to 5.3 px). At
+    2x a blurred word of a generated line read 9.8 px both ways for a 5 px pen. Not for thinner: a cursive
+    word's hairline joins read thin both ways (real page, one pen: 2.6 vs 5.6 px)."""
     if page_width <= 0:
         return own
     if own > OTHER_PEN * page_width:
