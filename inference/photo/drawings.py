@@ -103,13 +103,19 @@ def _is_frame(x0, y0, x1, y1, w: int, h: int) -> bool:
     return bool((x0 <= e or x1 >= w - e) and (y1 - y0) > 0.6 * h)
 
 
+def _in_border_band(x0, y0, x1, y1, w: int, h: int) -> tuple[bool, bool, bool, bool]:
+    """Whether the box lies wholly within the band (BORDER_SLIVER of the image) along the left, right, top
+    and bottom border."""
+    dx, dy = BORDER_SLIVER * w, BORDER_SLIVER * h
+    return x1 <= dx, x0 >= w - dx, y1 <= dy, y0 >= h - dy
+
+
 def _is_border_sliver(x0, y0, x1, y1, w: int, h: int) -> bool:
     """Ink touching the image's border that stays within a thin band along it: the edge of the table or
     of the sheet, its shadow, a cut-off finger; writing that runs off the page reaches further in."""
     e = 2
-    dx, dy = BORDER_SLIVER * w, BORDER_SLIVER * h
-    return bool((x0 <= e and x1 <= dx) or (x1 >= w - e and x0 >= w - dx)
-                or (y0 <= e and y1 <= dy) or (y1 >= h - e and y0 >= h - dy))
+    left, right, top, bottom = _in_border_band(x0, y0, x1, y1, w, h)
+    return bool((left and x0 <= e) or (right and x1 >= w - e) or (top and y0 <= e) or (bottom and y1 >= h - e))
 
 
 def _is_sheet_edge(x0, y0, x1, y1, w: int, h: int) -> bool:
@@ -117,10 +123,9 @@ def _is_sheet_edge(x0, y0, x1, y1, w: int, h: int) -> bool:
     the sheet's edge or its shadow where the page was cropped loosely, with a strip of table beyond it that
     is no ink (a brown desk is bright in its brightest channel). A margin note or tick there is not that long
     and thin."""
-    dx, dy = BORDER_SLIVER * w, BORDER_SLIVER * h
+    left, right, top, bottom = _in_border_band(x0, y0, x1, y1, w, h)
     bw, bh = x1 - x0, y1 - y0
-    return bool(((x1 <= dx or x0 >= w - dx) and bh >= SHEET_EDGE_RATIO * bw)
-                or ((y1 <= dy or y0 >= h - dy) and bw >= SHEET_EDGE_RATIO * bh))
+    return bool(((left or right) and bh >= SHEET_EDGE_RATIO * bw) or ((top or bottom) and bw >= SHEET_EDGE_RATIO * bh))
 
 
 def _is_ruling_piece(page: PageImage, sub: np.ndarray, x: int, y: int, x0, y0, x1, y1) -> bool:
