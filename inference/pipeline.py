@@ -220,9 +220,18 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     if not mask.any():
         return Word((), quad, text, confidence, InkSource.TRACER, 0.0, True), "no ink in the word box"
     tracer = tracer or _tracer_candidate(mask, width)
-    if model_ink is not None and not model_ink.strokes and model_ink.decoded.status == dr.EOS:
-        # the model saw no word in the box: what it holds at its edge is a neighbour's ink (the tracer keeps
-        # the rest, a faint word the model missed)
+    wrote = model_ink is not None and bool(model_ink.strokes)
+    raw = [Stroke(crop.page_to_crop.apply(p), width=width) for p in model_ink.strokes if len(p)] if wrote else []
+    raw_f1 = _fidelity(raw, mask, width) if wrote else 0.0
+    status = model_ink.decoded.status if model_ink is not None else None
+    failed = wrote and status != dr.EOS and not (status == dr.REPEAT and raw_f1 >= STUCK_AFTER_WORD_F1)
+    # snapping pulls any scribble onto the ink: only output that was already close counts
+    far = wrote and raw_f1 < 0.5 * threshold
+    if (model_ink is not None and not wrote and status == dr.EOS) or (far and failed):
+        # the model saw no word in the box (it stopped at once, or got stuck writing off the ink): what the box
+        # holds at its edge is a neighbour's ink (the tracer keeps the rest, a faint word the model missed).
+        # Stuck off the ink: 500 blank boxes, the engine writes nothing on 69.8% -> 76.8%; UNIPEN val: 3 hard
+        # words more precise, lines and real photos unchanged
         edge = edge_blobs(mask)
         if edge.any():
             mask, tracer = _leave_out(edge, mask, tracer, width)
@@ -232,15 +241,9 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     guide: list[Stroke] = []
     written: list[Stroke] = []  # the model's strokes as completion received them (their dots are writing)
     note = None
-    failed = False
-    if model_ink is not None and model_ink.strokes:
-        raw = [Stroke(crop.page_to_crop.apply(p), width=width) for p in model_ink.strokes if len(p)]
+    if wrote:
         guide = refine.drop_degenerate(raw, max_points=2000)
-        raw_f1 = _fidelity(raw, mask, width)
-        status = model_ink.decoded.status
-        failed = status != dr.EOS and not (status == dr.REPEAT and raw_f1 >= STUCK_AFTER_WORD_F1)
-        # snapping pulls any scribble onto the ink: only output that was already close counts
-        if raw_f1 < 0.5 * threshold:
+        if far:
             note = "model output far from the ink"
         elif failed:
             note = f"model output stopped by {status}"

@@ -327,7 +327,12 @@ def test_where_the_model_sees_no_word_the_ink_cut_by_the_box_edge_is_left_out():
     word, _ = _word_from_crop(crop, quad, "", 0.0, nothing, 0.55, mask, 3.0, "#000000")
     xs = np.concatenate([s.xy[:, 0] for s in word.strokes])
     assert word.strokes and xs.min() > 80 and xs.max() < 140  # the dash is traced, the sliver is not
-    # without the model (or when it wrote something), the tracer keeps all the ink it sees
+    # so where the model got stuck (the repetition guard) writing far from any ink
+    stuck = dr.WordInk([np.float32([[20, 60], [30, 62], [20, 60], [30, 62]])], dr.Decoded((1, 2), dr.REPEAT, 9))
+    word, note = _word_from_crop(crop, quad, "", 0.0, stuck, 0.55, mask, 3.0, "#000000")
+    xs = np.concatenate([s.xy[:, 0] for s in word.strokes])
+    assert note == "model output far from the ink" and xs.min() > 80 and xs.max() < 140
+    # without the model, the tracer keeps all the ink it sees
     word, _ = _word_from_crop(crop, quad, "", 0.0, None, 0.55, mask, 3.0, "#000000")
     assert max(float(s.xy[:, 0].max()) for s in word.strokes) > 230
 
