@@ -386,3 +386,26 @@ def test_a_marker_word_among_ballpoint_words_keeps_its_own_pen_width():
     widths = [w.strokes[0].width for w in stop.value.value]
     assert 9.0 < widths[2] < 13.0, widths  # the marker's own width (1.4x the page's pen before)
     assert all(1.5 < w < 4.0 for i, w in enumerate(widths) if i != 2), widths
+
+
+def test_where_the_model_sees_no_word_grain_and_grid_lines_are_not_written():
+    from inference.document.ink import Quad
+    from inference.model.derender import whole_image_crop
+    from inference.photo.inkmask import ink_mask
+    from inference.pipeline import _word_from_crop
+
+    rng = np.random.default_rng(5)
+    img = np.full((70, 240, 3), 245, np.uint8)
+    for x, y in rng.integers([10, 10], [230, 60], (12, 2)):  # the paper's grain: dark specks
+        cv2.circle(img, (int(x), int(y)), 1, (90, 90, 90), -1)
+    cv2.line(img, (150, 0), (150, 69), (110, 110, 110), 2)  # a grid line across the box, left by the ruling remover
+    crop, quad, mask = whole_image_crop(img, None), Quad.from_rect(0, 0, 240, 70), ink_mask(img)
+    nothing = dr.WordInk([], dr.Decoded((), dr.EOS, 3))  # the model wrote EOS at once
+    word, _ = _word_from_crop(crop, quad, "", 0.0, nothing, 0.55, mask, 3.0, "#000000")
+    assert not word.strokes
+    # a stroke of writing keeps the short marks beside it (an i's dot)
+    cv2.line(img, (40, 45), (100, 40), (30, 30, 30), 3, cv2.LINE_AA)
+    mask = ink_mask(img)
+    word, _ = _word_from_crop(crop, quad, "", 0.0, nothing, 0.55, mask, 3.0, "#000000")
+    xs = np.concatenate([s.xy[:, 0] for s in word.strokes])
+    assert len(word.strokes) > 1 and xs.min() < 45 and not ((xs > 146) & (xs < 154)).any()

@@ -1,8 +1,9 @@
 """The shipped model stops at once on word boxes with no writing in them (`python -m training.measure --n 0
 --blanks 500`). The target is 99% of 500; r5, the first model trained on blank boxes, stopped on 62% of them
 (79% of this small sample; r4 on none), r7 on 51% (71% here), so this guards what is reached, not the target.
-The whole engine writes no stroke on 83% of this sample (73% before the ink cut by the box's edge was also left
-out where the model got stuck writing off the ink, 52% before it was left out where the model stops at once)."""
+The whole engine writes no stroke on 85% of this sample (83% before the paper's noise was dropped where the model
+sees no word, 73% before the ink cut by the box's edge was also left out where the model got stuck writing off
+the ink, 52% before it was left out where the model stops at once)."""
 
 import numpy as np
 import pytest
@@ -29,4 +30,4 @@ def test_the_model_writes_eos_at_once_on_blank_word_boxes():
     res = blank_stops(models_dir(), _words(48), seed=1, threads=1)
     assert res["n"] == 48
     assert res["eos_within_3"] >= 0.6, res
-    assert res["engine_writes_nothing"] >= 0.78, res
+    assert res["engine_writes_nothing"] >= 0.8, res
