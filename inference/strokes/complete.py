@@ -158,8 +158,9 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     if _share_written(mask if slivers is None else mask & ~slivers, away, reach) >= WROTE_THE_WORD:
         pieces = drop_paper_noise(pieces, away, width)
     # a straight run to the crop's edge is a ruling or grid line the ruling remover left (it finds lines long
-    # across a page, not the few pixels of one in a word's crop), or a neighbour's stroke: not this word's ink
-    # (UNIPEN train writers' renders, hard level: 17 of 342 pieces, none on the true trajectory)
+    # across a page, not the few pixels of one in a word's crop): not this word's ink (UNIPEN train writers'
+    # renders, hard level: 17 of 342 loose pieces ran straight to the edge, none on the true trajectory). Only
+    # along or across the crop: a diagonal one was a word's own stroke cut by a tight box (a generated line)
     pieces = [p for p in pieces if not straight_to_edge(p, mask.shape)]
     xys = [s.xy.astype(np.float32) for s in model]
     style = model[0]
