@@ -222,7 +222,7 @@ def _without_noise(tracer: _Candidate, mask: np.ndarray, width: float) -> _Candi
     shorter than NOISE_ONLY pen widths, those too (the paper's grain, dots of a ruling; beside one longer
     stroke of writing they stay, an i's dot among them)."""
     kept = [s for s in tracer.strokes if not straight_to_edge(s.xy, mask.shape)]
-    if all(len(s.xy) < 2 or float(refine.arc_length(s.xy)[-1]) < NOISE_ONLY * max(width, 1.0) for s in kept):
+    if all(refine.path_length(s.xy) < NOISE_ONLY * max(width, 1.0) for s in kept):
         kept = []
     return tracer if len(kept) == len(tracer.strokes) else _Candidate(kept, InkSource.TRACER,
                                                                       _fidelity(kept, mask, width))

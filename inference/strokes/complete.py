@@ -26,7 +26,7 @@ import numpy as np
 
 from ..document.ink import Stroke
 from ..document.render import draw_strokes_mask
-from .refine import arc_length, resample
+from .refine import path_length, resample
 from .skeleton import pixel_index, rdp
 
 
@@ -37,10 +37,6 @@ class Completion:
     joined: int  # pieces of traced ink joined onto the end or start of a model stroke
     written: list[Stroke]  # the model's strokes as they appear in ``strokes`` (dots redrawn, none joined)
     slivers: np.ndarray | None = None  # bool mask: ink left out as a neighbouring word's (None: none)
-
-
-def _length(xy: np.ndarray) -> float:
-    return float(arc_length(xy)[-1]) if len(xy) > 1 else 0.0
 
 
 class DistanceFrom:
@@ -80,7 +76,7 @@ def uncovered_pieces(traced: Sequence[Stroke], away: DistanceFrom, reach: float,
         edges = np.flatnonzero(np.diff(np.concatenate([[0], off.astype(np.int8), [0]])))
         for a, b in zip(edges[::2], edges[1::2]):  # off[a:b] is one run
             piece = xy[max(0, a - 1):min(len(xy), b + 1)]
-            if _length(piece) >= (min_alone if whole else min_len):
+            if path_length(piece) >= (min_alone if whole else min_len):
                 out.append(piece[rdp(piece, 0.3)].astype(np.float32))
     return out
 
@@ -125,7 +121,7 @@ def dot_along_blob(xy: np.ndarray, mask: np.ndarray, width: float) -> np.ndarray
     _, _, vt = np.linalg.svd(pts - mid)  # full: a one-pixel blob still has two axes
     along, across = (pts - mid) @ vt[0], (pts - mid) @ vt[1]
     length = float(np.ptp(along) - np.ptp(across))  # both extents count the one-pixel cell once
-    if length <= _length(xy):
+    if length <= path_length(xy):
         return None
     axis = vt[0] if vt[0][1] >= 0 else -vt[0]  # top to bottom: a dot is dabbed down onto the paper
     return np.float32([mid - 0.5 * length * axis, mid + 0.5 * length * axis])
@@ -140,7 +136,7 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     # a stroke of the model's shorter than the pen and within a pen width of another adds no ink of its own: a
     # speck the user must delete (UNIPEN val 80 words x 3 levels: strokes per true stroke 1.38 -> 1.32, F1 at 1%
     # 0.842 -> 0.845, 10 more words keep the model's ink). A dot stands apart and stays.
-    model = [s for i, s in enumerate(model) if _length(s.xy) >= width or _apart(model, i, width)] or model
+    model = [s for i, s in enumerate(model) if path_length(s.xy) >= width or _apart(model, i, width)] or model
     h, w = mask.shape
     covered = draw_strokes_mask(model, h, w, width_px=max(1.0, width)) > 0.5
     reach = max(1.0, 0.5 * width)
@@ -249,7 +245,7 @@ def drop_paper_noise(pieces: list[np.ndarray], away: DistanceFrom, width: float,
     (< ``short`` pen widths) and lie wholly farther than ``far`` pen widths from the model's strokes, they are
     the paper's texture or grain around the word, and all of them go. One such piece is kept: a skipped dash
     or bar."""
-    flags = [away.nearest(p) > far * width and _length(p) < short * width for p in pieces]
+    flags = [away.nearest(p) > far * width and path_length(p) < short * width for p in pieces]
     return [p for p, f in zip(pieces, flags) if not f] if sum(flags) >= many else pieces
 
 
@@ -263,7 +259,7 @@ def straight_to_edge(piece: np.ndarray, shape: tuple[int, int], straight: float 
     if not ((x < 1.5) | (y < 1.5) | (x > w - 2.5) | (y > h - 2.5)).any():
         return False
     dx, dy = np.abs(piece[-1] - piece[0]).astype(np.float64)
-    length = _length(piece)
+    length = path_length(piece)
     if length <= 0 or float(np.hypot(dx, dy)) < straight * length:
         return False
     return math.degrees(math.atan2(min(dx, dy), max(dx, dy))) <= off_axis_deg
@@ -276,10 +272,10 @@ def chain_pieces(pieces: list[np.ndarray], touch: float, min_len: float,
     is the ink's ragged edge, and as a stroke of its own it is a speck the user must delete. A short chain
     apart from the model's strokes stays (a dot or a short stroke of a character the model did not write)."""
     chains: list[np.ndarray] = []
-    for p in sorted(pieces, key=lambda q: -_length(q)):
+    for p in sorted(pieces, key=lambda q: -path_length(q)):
         if not _attach(chains, p, touch):
             chains.append(p)
-    return [c for c in chains if _length(c) >= min_len or not beside(c)]
+    return [c for c in chains if path_length(c) >= min_len or not beside(c)]
 
 
 def _dots_on_blobs(model: list[Stroke], mask: np.ndarray, width: float) -> list[Stroke]:
@@ -305,7 +301,7 @@ def plausibility(strokes: Sequence[Stroke], letters: int, width: float,
         return 0.0
     excess = max(0.0, len(strokes) / max(1, letters) - 1.0)
     own = {id(s) for s in written}
-    short = [i for i, s in enumerate(strokes) if _length(s.xy) < width]
+    short = [i for i, s in enumerate(strokes) if path_length(s.xy) < width]
     excused = [i for i in short if id(strokes[i]) in own and _is_dot(strokes, i, width)]
     if dots is not None:
         excused = excused[:dots]
@@ -315,7 +311,7 @@ def plausibility(strokes: Sequence[Stroke], letters: int, width: float,
 
 def _is_dot(strokes: Sequence[Stroke], i: int, width: float) -> bool:
     """What a dot looks like: stroke ``i`` is shorter than the pen and stands apart from the others."""
-    return _length(strokes[i].xy) < width and _apart(strokes, i, width)
+    return path_length(strokes[i].xy) < width and _apart(strokes, i, width)
 
 
 def _apart(strokes: Sequence[Stroke], i: int, gap: float) -> bool:

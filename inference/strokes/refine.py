@@ -43,6 +43,11 @@ def arc_length(xy: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(np.asarray(xy, np.float64), axis=0).T))])
 
 
+def path_length(xy: np.ndarray) -> float:
+    """Length of the polyline through the points (x, y): 0 for fewer than two points."""
+    return float(arc_length(xy)[-1]) if len(xy) > 1 else 0.0
+
+
 # ---------------------------------------------------------------------------------------------------
 
 
