@@ -62,7 +62,7 @@ screenshots: $(VENV)/.dev
 
 # --- quality evaluation (needs ../shared) ------------------------------------------------------------
 eval-trajectories: $(VENV)/.eval
-	$(PY) -m training.evaluate trajectories --n 200 --out reports/eval
+	$(PY) -m training.evaluate trajectories --n 200 --readback --out reports/eval
 
 eval-real: $(VENV)/.eval
 	$(PY) -m training.evaluate real ../shared/eval/real --out reports/eval

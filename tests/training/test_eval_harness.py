@@ -56,6 +56,37 @@ def test_trajectory_suite_end_to_end(tmp_path):
         assert clean["dtw"] < 0.3
 
 
+def test_trajectory_suite_reads_the_ink_back(tmp_path):
+    names = _available(["tracer"])
+    out = tmp_path / "eval"
+    assert main(["trajectories", "--synthetic", "--n", "4", "--levels", "clean", "--systems", ",".join(names),
+                 "--readback", "--out", str(out)]) == 0
+    rep = json.loads((out / "trajectories_latest.json").read_text())
+    md = (out / "trajectories_latest.md").read_text()
+    rows = {(r["system"], r["level"]): r for r in rep["summary"]}
+    truth, photo, tracer = rows[("truth", "clean")], rows[("photo", "clean")], rows[("tracer", "clean")]
+    assert truth["n"] == photo["n"] == 4 and len(rep["readback_references"]) == 8
+    # clean renderings of a plain font, and the true ink drawn again, come back mostly right
+    assert photo["readback_cer"] < 0.3 and truth["readback_cer"] < 0.3
+    assert 0.0 <= tracer["readback"] <= 1.0 and math.isfinite(tracer["readback_cer"])
+    assert all(r["readback"] for r in rep["readback_references"])
+    assert all("read_edits" in r for r in rep["items"])
+    assert "readback ↑" in md and "| true ink (OCR reference) | clean | 4 |" in md
+
+
+def test_readback_of_no_strokes_is_all_wrong():
+    from training.evaluate.readback import InkReadback, pooled
+
+    class Blind:  # never called: no strokes means nothing to read
+        def read_line(self, image):
+            raise AssertionError("read without ink")
+
+    rec = InkReadback(Blind()).of_strokes([], (40, 120), 2.0, "two words")
+    assert rec["readback"] == "" and rec["read_correct"] == 0 and rec["read_edits"] == len("two words")
+    assert pooled([rec]) == (0.0, 1.0)
+    assert all(math.isnan(v) for v in pooled([]))
+
+
 def _write_real_set(root):
     """Three 'photos' of font handwriting in the manifest layout, rendered by the training renderer."""
     rows = [("words/a.png", "word", "hello"), ("lines/c.png", "line", "quick note")]

@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="one-line free texts (UNIPEN category 8) instead of words")
     t.add_argument("--give-text", action="store_true",
                    help="pass each word's true label to InkLift (the model's recognised-text mode)")
+    t.add_argument("--readback", action="store_true",
+                   help="also read each system's ink, the photo and the true ink with PP-OCR (word accuracy, CER)")
 
     r = sub.add_parser("real", help="suite 2: real photos with a MANIFEST.tsv of transcriptions")
     r.add_argument("dir", type=Path, nargs="?", default=data.REAL_DIR)
@@ -87,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                   "sample": f"first {a.n} of a seed-{a.seed} permutation of the unflagged word items"}
         systems, missing = _systems(a.systems, a.strict, a.models_dir, a.lines)
         rpt = trajectories.run(items, systems, a.levels, a.seed, a.out, unavailable=missing, dataset=ds,
-                               argv=argv, give_text=a.give_text, models_dir=a.models_dir, lines=a.lines)
+                               argv=argv, give_text=a.give_text, models_dir=a.models_dir, lines=a.lines,
+                               readback=a.readback)
     else:
         if not (a.dir / "MANIFEST.tsv").is_file():
             raise SystemExit(f"{a.dir / 'MANIFEST.tsv'} not found")

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from inference.document.ink import Stroke
+from inference.document.render import draw_strokes_mask
+
 _PAD = 16  # white margin so the detector also finds text touching a tight crop's edge
 
 
@@ -62,6 +65,12 @@ def score_text(hyp: str, ref: str) -> TextScore:
     return TextScore(len(r.split()), lcs_len(h.split(), r.split()), len(r), levenshtein(h, r))
 
 
+def render_black(strokes: list[Stroke], h: int, w: int) -> np.ndarray:
+    """Strokes drawn black on white (RGB uint8, h x w) at their own widths, anti-aliased: what is read back."""
+    a = draw_strokes_mask(strokes, h, w, supersample=2)
+    return np.repeat((255 * (1 - a) + 0.5).clip(0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
 def reading_order(boxes: np.ndarray) -> list[int]:
     """Indices of text boxes (k, 4, 2) in reading order: group into lines by vertical centre, sort each
     line left to right (rapidocr's own order can interleave the words of one slightly tilted line)."""
@@ -110,6 +119,13 @@ class Reader:
         order = reading_order(np.asarray(res.boxes, np.float64))
         return " ".join(txts[i] for i in order)
 
+    def read_line(self, image_rgb: np.ndarray) -> str:
+        """The recogniser alone on the whole image, read as one line of text (a word or line crop): the
+        detector finds no box on some big, thin renders (a clean word read back as nothing)."""
+        res = self._run(image_rgb, use_det=False, use_cls=False, use_rec=True)
+        txts = getattr(res, "txts", None)
+        return " ".join(t for t in txts if t) if txts else ""
+
     def detect(self, image_rgb: np.ndarray) -> np.ndarray:
         """Text line boxes (k, 4, 2) in the image's pixel coordinates (detector only)."""
         res = self._run(image_rgb, use_det=True, use_cls=False, use_rec=False)
@@ -117,3 +133,41 @@ class Reader:
         if boxes is None or len(boxes) == 0:
             return np.zeros((0, 4, 2))
         return np.asarray(boxes, np.float64) - _PAD
+
+
+class InkReadback:
+    """Readback of a rendered word or line with a known label: PP-OCR's recogniser on the photo itself, and on
+    ink drawn black on white at the pen width the engine reads off the photo. Every system's strokes and the
+    true trajectory are drawn at that one width, so the readings compare trajectories, not width choices."""
+
+    def __init__(self, reader: Reader | None = None) -> None:
+        self.reader = reader or Reader()
+
+    @staticmethod
+    def pen_width(image_rgb: np.ndarray) -> float:
+        from inference.photo.inkmask import ink_mask
+        from inference.strokes.style import estimate_width
+
+        return float(estimate_width(ink_mask(image_rgb)))
+
+    def of_image(self, image_rgb: np.ndarray, label: str) -> dict:
+        return _fields(self.reader.read_line(image_rgb), label)
+
+    def of_strokes(self, strokes, shape: tuple[int, int], width: float, label: str) -> dict:
+        ink = [Stroke(np.asarray(s, np.float32)[:, :2], width=width) for s in strokes if len(s)]
+        text = self.reader.read_line(render_black(ink, shape[0], shape[1])) if ink else ""
+        return _fields(text, label)
+
+
+def _fields(text: str, label: str) -> dict:
+    sc = score_text(text, label)
+    return {"readback": text, "read_words": sc.ref_words, "read_correct": sc.words_correct,
+            "read_chars": sc.ref_chars, "read_edits": sc.char_edits}
+
+
+def pooled(records: list[dict]) -> tuple[float, float]:
+    """Word accuracy and CER over ``records`` holding :func:`InkReadback` fields (NaN when none)."""
+    rows = [r for r in records if "read_words" in r]
+    words, chars = sum(r["read_words"] for r in rows), sum(r["read_chars"] for r in rows)
+    return (sum(r["read_correct"] for r in rows) / words if words else float("nan"),
+            sum(r["read_edits"] for r in rows) / chars if chars else float("nan"))

@@ -28,7 +28,7 @@ from inference.photo.inkmask import ink_mask
 
 from . import report as rep
 from .data import RealItem
-from .readback import Reader, score_text
+from .readback import Reader, render_black, score_text
 from .systems import System
 from .visual import contact_sheet, fit, overlay, save_png
 
@@ -102,11 +102,6 @@ def fidelity(strokes: list[Stroke], photo_mask: np.ndarray, tol_px: float = FIDE
     r = float((m_in & near(drawn)).sum() / m_in.sum()) if m_in.any() else float("nan")
     f1 = 2 * p * r / (p + r) if math.isfinite(p) and math.isfinite(r) and p + r > 0 else float("nan")
     return {"ink_precision": p, "ink_recall": r, "ink_f1": f1}
-
-
-def render_black(strokes: list[Stroke], h: int, w: int) -> np.ndarray:
-    a = draw_strokes_mask(strokes, h, w, supersample=2)
-    return np.repeat((255 * (1 - a) + 0.5).clip(0, 255).astype(np.uint8)[..., None], 3, axis=2)
 
 
 def _inklift_page(path: Path, kind: str, stats, models_dir=None) -> tuple[np.ndarray, list[Stroke]]:

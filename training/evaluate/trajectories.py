@@ -14,6 +14,7 @@ import numpy as np
 from . import report as rep
 from .data import TrajectoryItem
 from .metrics import TOLERANCE_FRACTION, WORD_DIAGONAL_PER_HEIGHT, mean_ignoring_nan, score_trajectory
+from .readback import InkReadback, pooled
 from .systems import System
 from .visual import contact_sheet, overlay, save_png
 
@@ -33,15 +34,25 @@ def _render(item: TrajectoryItem, seed: int, index: int, level: str, line: bool 
 def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed: int = 0,
         out_dir: Path | None = None, sheet_items: int = 6, unavailable: dict | None = None,
         dataset: dict | None = None, argv: list[str] | None = None, give_text: bool = False, models_dir=None,
-        log=print, lines: bool = False) -> dict:
+        log=print, lines: bool = False, readback: bool = False) -> dict:
+    """``readback``: also what PP-OCR reads in each system's ink, the photo and the true ink
+    (:class:`~training.evaluate.readback.InkReadback`)."""
     t_start = time.perf_counter()
     per_item: list[dict] = []
+    references: list[dict] = []  # readback of the photo and of the true ink, per render
+    reads = InkReadback() if readback else None
     tiles: list[tuple[str, np.ndarray]] = []
     for li, level in enumerate(levels):
         for idx, item in enumerate(items):
             rendered = _render(item, seed, idx, level, line=lines)  # a line as high as a word
             truth = [np.asarray(s, np.float64) for s in rendered.strokes]
             ow = max(1.0, 0.5 * rendered.stroke_width)  # thinner than the pen so the photo shows through
+            if reads is not None:
+                pen, shape = reads.pen_width(rendered.image), rendered.image.shape[:2]
+                references.append({"key": item.key, "level": level, "system": "photo",
+                                   **reads.of_image(rendered.image, item.label)})
+                references.append({"key": item.key, "level": level, "system": "truth",
+                                   **reads.of_strokes(truth, shape, pen, item.label)})
             if idx < sheet_items:
                 tiles.append((f"{level} truth: {item.label}", overlay(rendered.image, truth, width=ow)))
             for sysm in systems:
@@ -60,6 +71,8 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
                         log(traceback.format_exc(limit=4))  # the first failure per system in full
                 secs = time.perf_counter() - t0
                 sc = score_trajectory(truth, pred, speck_px=rendered.stroke_width, line=lines).as_dict()
+                if reads is not None:
+                    sc.update(reads.of_strokes(pred, shape, pen, item.label))
                 per_item.append({"key": item.key, "label": item.label, "level": level, "system": sysm.name,
                                  "seconds": secs, "error": err, "source": sysm.last.get("source"), **sc})
                 if idx < sheet_items:
@@ -67,6 +80,8 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
         log(f"level {level}: {len(items)} words x {len(systems)} systems done "
             f"({time.perf_counter() - t_start:.0f} s)")
     summary = summarize(per_item, [s.name for s in systems], list(levels))
+    if references:
+        summary += summarize(references, ["photo", "truth"], list(levels))
     report = {
         "suite": "trajectories",
         **rep.provenance(argv, models_dir),
@@ -85,6 +100,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
         "counts": {"words": len(items), "renders": len(items) * len(levels), "scored": len(per_item)},
         "summary": summary,
         "items": per_item,
+        "readback_references": references,
         "seconds": time.perf_counter() - t_start,
     }
     if out_dir is not None and tiles:
@@ -101,9 +117,15 @@ def summarize(per_item: list[dict], systems: list[str], levels: list[str]) -> li
             sel = [r for r in per_item if r["system"] == s and (level == "all" or r["level"] == level)]
             if not sel:
                 continue
+            if "coverage" not in sel[0]:  # a readback reference (the photo, the true ink): no strokes scored
+                acc, cer = pooled(sel)
+                rows.append({"system": s, "level": level, "n": len(sel), "readback": acc, "readback_cer": cer})
+                continue
             row = {"system": s, "level": level, "n": len(sel),
                    "failures": sum(1 for r in sel if r["error"]),
                    "seconds_per_word": float(np.mean([r["seconds"] for r in sel]))}
+            if any("read_words" in r for r in sel):
+                row["readback"], row["readback_cer"] = pooled(sel)
             for m in METRICS:
                 row[m] = mean_ignoring_nan(r[m] for r in sel)
             # how many words each NaN-able metric was defined on (e.g. order needs two matched strokes)
@@ -129,14 +151,25 @@ def _specks(row: dict) -> str:
 def markdown(report: dict) -> str:
     header = ["system", "level", "words", "coverage ↑", "precision ↑", "F1 at 1% ↑", "strokes pred/true",
               "specks ↓ (truth's)", "direction ↑", "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
+    read = any("readback" in r for r in report["summary"])
+    if read:
+        header[-2:-2] = ["readback ↑", "CER ↓"]
     rows = []
     for r in report["summary"]:
         if r["level"] == "all" and len(report["levels"]) == 1:
             continue
-        rows.append([r["system"], r["level"], str(r["n"]), rep.fmt(r["coverage"]), rep.fmt(r["precision"]),
-                     rep.fmt(r.get("f1_fine")), rep.fmt(r["stroke_ratio"], 2), _specks(r),
-                     rep.fmt(r["direction"]), rep.fmt(r["order"]),
-                     rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])])
+        if "coverage" not in r:  # a readback reference
+            name = {"photo": "photo (OCR reference)", "truth": "true ink (OCR reference)"}.get(r["system"], r["system"])
+            rows.append([name, r["level"], str(r["n"])] + ["–"] * 8 + [rep.fmt(r["readback"]),
+                                                                      rep.fmt(r["readback_cer"]), "–", "–"])
+            continue
+        row = [r["system"], r["level"], str(r["n"]), rep.fmt(r["coverage"]), rep.fmt(r["precision"]),
+               rep.fmt(r.get("f1_fine")), rep.fmt(r["stroke_ratio"], 2), _specks(r),
+               rep.fmt(r["direction"]), rep.fmt(r["order"]),
+               rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])]
+        if read:
+            row[-2:-2] = [rep.fmt(r.get("readback")), rep.fmt(r.get("readback_cer"))]
+        rows.append(row)
     ds = report.get("dataset", {})
     lines = [
         (f"**True trajectories** — {ds.get('name', '?')}: {report['counts']['words']} "
@@ -147,6 +180,10 @@ def markdown(report: dict) -> str:
         "",
         "Systems: " + "; ".join(f"`{k}` = {v}" for k, v in report["systems"].items()) + ".",
     ]
+    if read:
+        lines.append("Readback: PP-OCR's recogniser (rapidocr, no detector) on the photo, and on each system's "
+                     "ink and the true ink drawn black on white at the pen width the engine reads off the photo "
+                     "(one width for all: the trajectories are compared); case-sensitive word accuracy and CER.")
     for name, st in report.get("system_stats", {}).items():
         lines.append(f"`{name}` word outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())) + ".")
     for r in report["summary"]:
