@@ -81,10 +81,27 @@ def test_readback_of_no_strokes_is_all_wrong():
         def read_line(self, image):
             raise AssertionError("read without ink")
 
+        read = read_line
+
     rec = InkReadback(Blind()).of_strokes([], (40, 120), 2.0, "two words")
     assert rec["readback"] == "" and rec["read_correct"] == 0 and rec["read_edits"] == len("two words")
     assert pooled([rec]) == (0.0, 1.0)
     assert all(math.isnan(v) for v in pooled([]))
+
+
+def test_readback_reads_lines_with_the_detector():
+    from training.evaluate.readback import InkReadback
+
+    class Recorder:  # which reading each kind of render gets
+        def read_line(self, image):
+            return "word"
+
+        def read(self, image):
+            return "a line"
+
+    img = np.full((20, 60, 3), 255, np.uint8)
+    assert InkReadback(Recorder()).of_image(img, "word")["readback"] == "word"
+    assert InkReadback(Recorder(), lines=True).of_image(img, "a line")["readback"] == "a line"
 
 
 def _write_real_set(root):

@@ -40,7 +40,7 @@ def run(items: list[TrajectoryItem], systems: list[System], levels=LEVELS, seed:
     t_start = time.perf_counter()
     per_item: list[dict] = []
     references: list[dict] = []  # readback of the photo and of the true ink, per render
-    reads = InkReadback() if readback else None
+    reads = InkReadback(lines=lines) if readback else None
     tiles: list[tuple[str, np.ndarray]] = []
     for li, level in enumerate(levels):
         for idx, item in enumerate(items):
@@ -181,9 +181,10 @@ def markdown(report: dict) -> str:
         "Systems: " + "; ".join(f"`{k}` = {v}" for k, v in report["systems"].items()) + ".",
     ]
     if read:
-        lines.append("Readback: PP-OCR's recogniser (rapidocr, no detector) on the photo, and on each system's "
-                     "ink and the true ink drawn black on white at the pen width the engine reads off the photo "
-                     "(one width for all: the trajectories are compared); case-sensitive word accuracy and CER.")
+        how = "detector and recogniser" if report.get("unit") == "lines" else "the recogniser alone"
+        lines.append(f"Readback: PP-OCR ({how}) on the photo, and on each system's ink and the true ink drawn "
+                     "black on white at the pen width the engine reads off the photo (one width for all: the "
+                     "trajectories are compared); case-sensitive word accuracy and CER.")
     for name, st in report.get("system_stats", {}).items():
         lines.append(f"`{name}` word outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())) + ".")
     for r in report["summary"]:
