@@ -409,3 +409,26 @@ def test_where_the_model_sees_no_word_grain_and_grid_lines_are_not_written():
     word, _ = _word_from_crop(crop, quad, "", 0.0, nothing, 0.55, mask, 3.0, "#000000")
     xs = np.concatenate([s.xy[:, 0] for s in word.strokes])
     assert len(word.strokes) > 1 and xs.min() < 45 and not ((xs > 146) & (xs < 154)).any()
+
+
+def test_where_the_model_sees_no_word_grain_read_with_a_thin_pen_is_not_written():
+    # grain in an empty box reads as a thin pen (its specks are the only ink), so specks a few pixels long are
+    # several "pen widths": only the box's height tells them from writing
+    from inference.document.ink import Quad
+    from inference.model.derender import whole_image_crop
+    from inference.photo.inkmask import ink_mask
+    from inference.pipeline import _word_from_crop
+
+    rng = np.random.default_rng(7)
+    img = np.full((90, 300, 3), 245, np.uint8)
+    for x, y in rng.integers([10, 10], [290, 80], (10, 2)):  # specks 5-9 px long, 1 px thick
+        dx, dy = rng.integers(4, 9), rng.integers(-2, 3)
+        cv2.line(img, (int(x), int(y)), (int(x + dx), int(y + dy)), (80, 80, 80), 1)
+    crop, quad, mask = whole_image_crop(img, None), Quad.from_rect(0, 0, 300, 90), ink_mask(img)
+    nothing = dr.WordInk([], dr.Decoded((), dr.EOS, 3))  # the model wrote EOS at once
+    word, _ = _word_from_crop(crop, quad, "", 0.0, nothing, 0.55, mask, 1.0, "#000000")
+    assert not word.strokes
+    # a letter-sized stroke is writing, and the specks beside it stay with it
+    cv2.line(img, (120, 30), (122, 70), (30, 30, 30), 2, cv2.LINE_AA)
+    word, _ = _word_from_crop(crop, quad, "", 0.0, nothing, 0.55, ink_mask(img), 1.0, "#000000")
+    assert len(word.strokes) > 1 and any(np.ptp(s.xy[:, 1]) > 30 for s in word.strokes)
