@@ -2,8 +2,9 @@
 --blanks 500`). The target is 99% of 500; r5, the first model trained on blank boxes, stopped on 62% of them
 (79% of this small sample; r4 on none), r7 on 51% (71% here), so this guards what is reached, not the target.
 The whole engine writes no stroke on 88% of this sample (85% before grain was judged against the box's height
-too, 83% before the paper's noise was dropped where the model sees no word, 73% before the ink cut by the box's edge was also left out where the model got stuck writing off
-the ink, 52% before it was left out where the model stops at once)."""
+too, 83% before the paper's noise was dropped where the model sees no word, 73% before the ink cut by the box's
+edge was also left out where the model got stuck writing off the ink, 52% before it was left out where the model
+stops at once)."""
 
 import numpy as np
 import pytest

@@ -69,8 +69,8 @@ def test_trajectory_suite_reads_the_ink_back(tmp_path):
     # clean renderings of a plain font, and the true ink drawn again, come back mostly right
     assert photo["readback_cer"] < 0.3 and truth["readback_cer"] < 0.3
     assert 0.0 <= tracer["readback"] <= 1.0 and math.isfinite(tracer["readback_cer"])
-    assert all(r["readback"] for r in rep["readback_references"])
-    assert all("read_edits" in r for r in rep["items"])
+    assert all(r["ocr"] for r in rep["readback_references"])
+    assert all("char_edits" in r for r in rep["items"])
     assert "readback ↑" in md and "| true ink (OCR reference) | clean | 4 |" in md
 
 
@@ -84,7 +84,7 @@ def test_readback_of_no_strokes_is_all_wrong():
         read = read_line
 
     rec = InkReadback(Blind()).of_strokes([], (40, 120), 2.0, "two words")
-    assert rec["readback"] == "" and rec["read_correct"] == 0 and rec["read_edits"] == len("two words")
+    assert rec["ocr"] == "" and rec["words_correct"] == 0 and rec["char_edits"] == len("two words")
     assert pooled([rec]) == (0.0, 1.0)
     assert all(math.isnan(v) for v in pooled([]))
 
@@ -100,8 +100,8 @@ def test_readback_reads_lines_with_the_detector():
             return "a line"
 
     img = np.full((20, 60, 3), 255, np.uint8)
-    assert InkReadback(Recorder()).of_image(img, "word")["readback"] == "word"
-    assert InkReadback(Recorder(), lines=True).of_image(img, "a line")["readback"] == "a line"
+    assert InkReadback(Recorder()).of_image(img, "word")["ocr"] == "word"
+    assert InkReadback(Recorder(), lines=True).of_image(img, "a line")["ocr"] == "a line"
 
 
 def _write_real_set(root):

@@ -156,23 +156,28 @@ class InkReadback:
         return float(estimate_width(ink_mask(image_rgb)))
 
     def of_image(self, image_rgb: np.ndarray, label: str) -> dict:
-        return _fields(self._read(image_rgb), label)
+        return _read(self._read(image_rgb), label)
 
     def of_strokes(self, strokes, shape: tuple[int, int], width: float, label: str) -> dict:
         ink = [Stroke(np.asarray(s, np.float32)[:, :2], width=width) for s in strokes if len(s)]
         text = self._read(render_black(ink, shape[0], shape[1])) if ink else ""
-        return _fields(text, label)
+        return _read(text, label)
 
 
-def _fields(text: str, label: str) -> dict:
-    sc = score_text(text, label)
-    return {"readback": text, "read_words": sc.ref_words, "read_correct": sc.words_correct,
-            "read_chars": sc.ref_chars, "read_edits": sc.char_edits}
+def _read(text: str, label: str) -> dict:
+    return {"ocr": text, **text_fields(text, label)}
+
+
+def text_fields(hyp: str, ref: str) -> dict:
+    """A reading's record fields: the counts :func:`pooled` sums, and its own word accuracy and CER."""
+    s = score_text(hyp, ref)
+    return {"ref_words": s.ref_words, "words_correct": s.words_correct, "ref_chars": s.ref_chars,
+            "char_edits": s.char_edits, "word_accuracy": s.word_accuracy, "cer": s.cer}
 
 
 def pooled(records: list[dict]) -> tuple[float, float]:
-    """Word accuracy and CER over ``records`` holding :func:`InkReadback` fields (NaN when none)."""
-    rows = [r for r in records if "read_words" in r]
-    words, chars = sum(r["read_words"] for r in rows), sum(r["read_chars"] for r in rows)
-    return (sum(r["read_correct"] for r in rows) / words if words else float("nan"),
-            sum(r["read_edits"] for r in rows) / chars if chars else float("nan"))
+    """Word accuracy and CER pooled over the ``records`` that hold :func:`text_fields` (NaN when none)."""
+    rows = [r for r in records if "ref_words" in r]
+    words, chars = sum(r["ref_words"] for r in rows), sum(r["ref_chars"] for r in rows)
+    return (sum(r["words_correct"] for r in rows) / words if words else float("nan"),
+            sum(r["char_edits"] for r in rows) / chars if chars else float("nan"))

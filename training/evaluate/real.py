@@ -28,7 +28,7 @@ from inference.photo.inkmask import ink_mask
 
 from . import report as rep
 from .data import RealItem
-from .readback import Reader, render_black, score_text
+from .readback import Reader, pooled, render_black, text_fields
 from .systems import System
 from .visual import contact_sheet, fit, overlay, save_png
 
@@ -169,7 +169,7 @@ def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path 
             except Exception as e:  # noqa: BLE001 - an unreadable image is a recorded result
                 rec["error"] = f"{type(e).__name__}: {e}"
             if has_text and rec.get("ocr") is not None:
-                rec.update(_text_fields(rec["ocr"], it.transcription))
+                rec.update(text_fields(rec["ocr"], it.transcription))
             rec["seconds"] = time.perf_counter() - t0
             records.append(rec)
         for sysm in systems:
@@ -194,7 +194,7 @@ def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path 
             rec.update(fidelity(strokes, wm, tol_px, region))
             if has_text:
                 rec["ocr"] = reader.read(render_black(strokes, h, w)) if strokes else ""
-                rec.update(_text_fields(rec["ocr"], it.transcription))
+                rec.update(text_fields(rec["ocr"], it.transcription))
             if out_dir is not None:
                 ov = fit(overlay(image, strokes), 1600)
                 p = Path(out_dir) / "overlays" / sysm.name / f"{stem}.png"
@@ -229,12 +229,6 @@ def run(root: Path, items: list[RealItem], systems: list[System], out_dir: Path 
     return report
 
 
-def _text_fields(hyp: str, ref: str) -> dict:
-    s = score_text(hyp, ref)
-    return {"ref_words": s.ref_words, "words_correct": s.words_correct, "ref_chars": s.ref_chars,
-            "char_edits": s.char_edits, "word_accuracy": s.word_accuracy, "cer": s.cer}
-
-
 def summarize(records: list[dict], systems: list[str]) -> list[dict]:
     rows = []
     kinds = sorted({r["kind"] for r in records}, key=lambda k: ("word", "line", "page").index(k)
@@ -246,15 +240,14 @@ def summarize(records: list[dict], systems: list[str]) -> list[dict]:
                 continue
             txt = [r for r in sel if "ref_words" in r]
             fid = [r for r in sel if r.get("ink_f1") is not None and math.isfinite(r.get("ink_f1", math.nan))]
-            rw, rc = sum(r["ref_words"] for r in txt), sum(r["ref_chars"] for r in txt)
+            acc, cer = pooled(txt)
 
             def mean(key: str, rows_=fid) -> float:
                 v = [r[key] for r in rows_ if r.get(key) is not None and math.isfinite(r[key])]
                 return float(np.mean(v)) if v else float("nan")
             rows.append({
                 "system": s, "kind": kind, "images": len(sel), "read_images": len(txt),
-                "word_accuracy": sum(r["words_correct"] for r in txt) / rw if rw else float("nan"),
-                "cer": sum(r["char_edits"] for r in txt) / rc if rc else float("nan"),
+                "word_accuracy": acc, "cer": cer,
                 "ink_precision": mean("ink_precision", sel), "ink_recall": mean("ink_recall", sel),
                 "ink_f1": mean("ink_f1"), "failures": sum(1 for r in sel if r.get("error")),
                 "seconds_per_image": float(np.mean([r["seconds"] for r in sel])),

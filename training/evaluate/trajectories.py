@@ -124,7 +124,7 @@ def summarize(per_item: list[dict], systems: list[str], levels: list[str]) -> li
             row = {"system": s, "level": level, "n": len(sel),
                    "failures": sum(1 for r in sel if r["error"]),
                    "seconds_per_word": float(np.mean([r["seconds"] for r in sel]))}
-            if any("read_words" in r for r in sel):
+            if any("ref_words" in r for r in sel):
                 row["readback"], row["readback_cer"] = pooled(sel)
             for m in METRICS:
                 row[m] = mean_ignoring_nan(r[m] for r in sel)
