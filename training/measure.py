@@ -107,11 +107,13 @@ def blank_stops(models: Path, strokes: list[list[np.ndarray]], seed: int = 0, th
                 within: int = 3) -> dict:
     """Word boxes with no writing in them (``render_word_photo(blank=True)``: each word's crop, rulings,
     neighbours, lighting and noise, without the word; levels in turn): the share on which the model writes
-    EOS within ``within`` tokens (vanilla mode, no repetition guard), the share the engine skips before
-    decoding for having too little ink, and the share on which the whole engine (word mode: ink mask,
-    decoding kept on the ink, completion, tracer fallback) writes no stroke at all: what a user sees."""
+    EOS within ``within`` tokens (vanilla mode, no repetition guard), the share on which it stops or at least
+    hesitates at its first decision (EOS probability >= ``UNSURE_EOS_P``, which the engine heeds where the ink
+    written is off the word's ink), the share the engine skips before decoding for having too little ink, and
+    the share on which the whole engine (word mode: ink mask, decoding kept on the ink, completion, tracer
+    fallback) writes no stroke at all: what a user sees."""
     from inference.model.derender import EOS, MIN_INK, greedy_decode
-    from inference.pipeline import PipelineConfig, derender_word_image
+    from inference.pipeline import UNSURE_EOS_P, PipelineConfig, derender_word_image
 
     dec = OnnxDerender(models, threads=threads)
     spec = dec.spec
@@ -120,16 +122,19 @@ def blank_stops(models: Path, strokes: list[list[np.ndarray]], seed: int = 0, th
     images = [render_word_photo(s, rng, levels[i % 4], blank=True).image for i, s in enumerate(strokes)]
     fits = [fit_crop(im, spec) for im in images]
     canv = np.stack([f[0] for f in fits]).astype(np.float32)
-    stopped = []
+    stopped, unsure = [], []
     for i in range(0, len(canv), batch):
         part = canv[i:i + batch]
         out = greedy_decode(dec.enc, dec.dec, part, [spec.text_prefix(None)] * len(part), spec, dec.layers,
                             dec.heads, dec.head_dim, max_len=2 + within + 2, guard=None)
         stopped += [d.status == EOS and len(d.tokens) < within for d in out]
+        unsure += [d.first_eos_p >= UNSURE_EOS_P for d in out]
     skipped = [float(c.sum()) < MIN_INK for c in canv]
     cfg = PipelineConfig(models_dir=str(models), threads=threads)
     no_ink = [not derender_word_image(im, None, cfg).strokes for im in images]
     return {"n": len(canv), f"eos_within_{within}": float(np.mean(stopped)),
+            "first_eos_p_at_least_unsure": float(np.mean(np.array(stopped) | np.array(unsure))),
+            "unsure_eos_p": UNSURE_EOS_P,
             "engine_skips_as_empty": float(np.mean(skipped)), "engine_writes_nothing": float(np.mean(no_ink)),
             "levels": "clean/phone/hard/train in turn", "seed": seed}
 

@@ -188,7 +188,7 @@ def split_wide(crop: WordCrop, mask: np.ndarray, spec: TokenSpec) -> list[tuple[
 def join_pieces(inks: Sequence[WordInk], touch: float) -> WordInk:
     """The ink of a word decoded in pieces (left to right), as one: a stroke cut at a piece boundary is
     joined to its continuation when the two ends are within ``touch`` (page px). EOS only if every piece
-    ended with EOS."""
+    ended with EOS; the EOS probability at the first decision is the surest piece's."""
     strokes: list[np.ndarray] = []
     for k, ink in enumerate(inks):
         for j, s in enumerate(ink.strokes):
@@ -199,7 +199,9 @@ def join_pieces(inks: Sequence[WordInk], touch: float) -> WordInk:
                 strokes.append(s)
     status = next((i.decoded.status for i in inks if i.decoded.status != EOS), EOS)
     tokens = tuple(t for i in inks for t in i.decoded.tokens)
-    return WordInk(strokes, Decoded(tokens, status, sum(i.decoded.steps for i in inks)))
+    # a word as long as one piece surely is
+    first_eos_p = min((i.decoded.first_eos_p for i in inks), default=0.0)
+    return WordInk(strokes, Decoded(tokens, status, sum(i.decoded.steps for i in inks), first_eos_p))
 
 
 # --- repetition guard --------------------------------------------------------------------------------
@@ -237,6 +239,8 @@ class Decoded:
     tokens: tuple[int, ...]  # ink tokens only (after SEP, without EOS)
     status: str  # EOS / CAP / REPEAT / GARBAGE / EMPTY
     steps: int  # decoder calls this row took part in
+    # the model's probability of EOS at its first decision (after the prefix): ~0 where it sees a word
+    first_eos_p: float = 0.0
 
     def strokes_canvas(self, spec: TokenSpec) -> list[np.ndarray]:
         return spec.decode_ink(self.tokens)
@@ -387,6 +391,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
     out: list[list[int]] = [[] for _ in range(b)]
     status: list[str | None] = [None] * b
     steps = [0] * b
+    first_eos_p = np.zeros(b)
     prev = np.array([p[0] for p in pref], np.int64)  # token fed at this step, per row
     last = np.full((b, 2), -1, np.int64)  # each row's latest point in its stroke (x, y); -1: none yet
     pos = 0
@@ -418,6 +423,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
         no_repeat(masked, prev, last, spec)
         best = masked.argmax(axis=1)
         ok = np.isfinite(masked[np.arange(n), best])
+        _first_eos_p(masked, pos, pref, rows, out, alive, spec.eos, first_eos_p)
         nxt = np.full(n, spec.eos, np.int64)  # finished rows are fed EOS (any valid token would do)
         for k in np.flatnonzero(alive):
             r = rows[k]
@@ -462,7 +468,20 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
                 ink, cols = ink[keep], cols[keep]
             memory = np.ascontiguousarray(memory[keep])
             extra = prepare(memory) if prepare is not None else {"memory": memory}
-    return [Decoded(tuple(out[i]), status[i] or CAP, steps[i]) for i in range(b)]
+    return [Decoded(tuple(out[i]), status[i] or CAP, steps[i], float(first_eos_p[i])) for i in range(b)]
+
+
+def _first_eos_p(masked: np.ndarray, pos: int, pref: list[list[int]], rows: np.ndarray, out: list[list[int]],
+                 alive: np.ndarray, eos: int, into: np.ndarray) -> None:
+    """The EOS probability (over the allowed tokens) of the rows at their first decision (prefix fed, nothing
+    written), into ``into`` by original row."""
+    first = [k for k in np.flatnonzero(alive) if pos == len(pref[rows[k]]) and not out[rows[k]]]
+    if not first:
+        return
+    m = masked[first]
+    top = m.max(axis=1, keepdims=True)
+    log_p = m[:, eos] - (top[:, 0] + np.log(np.exp(m - top).sum(axis=1)))
+    into[rows[first]] = np.exp(log_p)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,23 @@ def test_a_model_may_stop_at_once_on_a_blank_word_box(tmp_path):
     assert res[1].status == dr.EOS and list(res[1].tokens) == toy.ink([(3, 4)])
 
 
+def test_the_first_decisions_eos_probability_is_kept(tmp_path):
+    # writing is the likelier first decision for both rows; the first gives EOS ~1.8% (a blank box the model
+    # is unsure of), the second ~0.012% (a word it is sure of): both write, each with its probability kept
+    scripts = [_seq(None, toy.ink([(3, 4)])), _seq("ab", toy.ink([(6, 2)]))]
+    table = toy.script_table(scripts, [7, S.width + 7])
+    table[0 * toy.STRIDE + len(S.text_prefix(None)) - 1, S.eos] = 6.0  # 4 below the stroke's logit
+    table[1 * toy.STRIDE + len(S.text_prefix("ab")) - 1, S.eos] = 1.0  # 9 below
+    models = load_models(toy.build(tmp_path, scripts, table=table), threads=1)
+    res = _decode(models, [None, "ab"])
+    assert [list(r.tokens) for r in res] == [toy.ink([(3, 4)]), toy.ink([(6, 2)])]
+    assert res[0].first_eos_p == pytest.approx(1 / (1 + np.exp(4)), rel=1e-3)
+    assert res[1].first_eos_p == pytest.approx(1 / (1 + np.exp(9)), rel=1e-3)
+    # the scripted rows' other first decisions: EOS 10 below writing
+    plain = _decode(load_models(toy.build(tmp_path / "plain", scripts), threads=1), [None, "ab"])
+    assert all(r.first_eos_p == pytest.approx(1 / (1 + np.exp(10)), rel=1e-3) for r in plain)
+
+
 def _crops(values):
     """Word crops whose canvas is filled with ``k``: the scripted decoder writes script ``k`` for them."""
     out = []

@@ -124,7 +124,10 @@ def test_words_decoded_chunk_by_chunk_come_back_complete_and_in_order(small_page
     from inference import pipeline
 
     toy = _toy()
-    d = toy.build(tmp_path, [toy.SPEC.text_prefix(None) + toy.ink([(3, 2), (9, 4), (15, 2)]) + [toy.SPEC.eos]])
+    script = [toy.SPEC.text_prefix(None) + toy.ink([(3, 2), (9, 4), (15, 2)]) + [toy.SPEC.eos]]
+    table = toy.script_table(script)
+    table[table[:, toy.SPEC.eos] == 0, toy.SPEC.eos] = -10.0  # sure of a word wherever its prefix is the page's
+    d = toy.build(tmp_path, script, table=table)
     cfg = PipelineConfig(models_dir=d, threads=2, drawings=False)
     whole = run_job(run_page(small_page.image, cfg))
     monkeypatch.setattr(pipeline, "CHUNK", 2)  # the next chunk decodes while this one is completed
@@ -432,3 +435,31 @@ def test_where_the_model_sees_no_word_grain_read_with_a_thin_pen_is_not_written(
     cv2.line(img, (120, 30), (122, 70), (30, 30, 30), 2, cv2.LINE_AA)
     word, _ = _word_from_crop(crop, quad, "", 0.0, nothing, 0.55, ink_mask(img), 1.0, "#000000")
     assert len(word.strokes) > 1 and any(np.ptp(s.xy[:, 1]) > 30 for s in word.strokes)
+
+
+def test_where_the_model_hesitated_and_wrote_off_the_ink_it_saw_no_word():
+    # a blank box the model was unsure of (EOS 5% at its first decision): it wrote a stroke across the paper
+    # anyway. Off the ink, that stroke is the paper's, and the box is treated as one where it saw no word
+    from inference.document.ink import Quad
+    from inference.model.derender import whole_image_crop
+    from inference.photo.inkmask import ink_mask
+    from inference.pipeline import UNSURE_EOS_P, _word_from_crop
+
+    rng = np.random.default_rng(7)
+    img = np.full((90, 300, 3), 245, np.uint8)
+    for x, y in rng.integers([10, 10], [290, 80], (10, 2)):  # the paper's grain: specks 5-9 px long
+        dx, dy = rng.integers(4, 9), rng.integers(-2, 3)
+        cv2.line(img, (int(x), int(y)), (int(x + dx), int(y + dy)), (80, 80, 80), 1)
+    crop, quad, mask = whole_image_crop(img, None), Quad.from_rect(0, 0, 300, 90), ink_mask(img)
+    scribble = [_densify(np.array([[20, 45], [150, 30], [280, 50]], float), 3.0).astype(np.float32)]
+    unsure = dr.WordInk(scribble, dr.Decoded((1, 2), dr.EOS, 9, 5 * UNSURE_EOS_P))
+    word, _ = _word_from_crop(crop, quad, "", 0.0, unsure, 0.55, mask, 1.0, "#000000")
+    assert not word.strokes
+    # the same output from a model sure of a word is judged as writing: the box gets ink
+    sure = dr.WordInk(scribble, dr.Decoded((1, 2), dr.EOS, 9, 1e-5))
+    word, _ = _word_from_crop(crop, quad, "", 0.0, sure, 0.55, mask, 1.0, "#000000")
+    assert word.strokes
+    # and an unsure model whose strokes lie on the ink is believed: a faint word
+    cv2.polylines(img, [np.array([[20, 45], [150, 30], [280, 50]], np.int32)], False, (40, 40, 40), 2, cv2.LINE_AA)
+    word, _ = _word_from_crop(crop, quad, "", 0.0, unsure, 0.55, ink_mask(img), 1.0, "#000000")
+    assert word.strokes and word.source == InkSource.MODEL

@@ -124,11 +124,12 @@ def script_table(scripts: Sequence[Sequence[int]], filler: Sequence[int] | None 
 
 
 def build(directory: Path, scripts: Sequence[Sequence[int]], filler: Sequence[int] | None = None,
-          max_len: int = 64, spec: TokenSpec = SPEC) -> Path:
-    """Write encoder, decoder and a manifest with correct sha256 into ``directory``."""
+          max_len: int = 64, spec: TokenSpec = SPEC, table: np.ndarray | None = None) -> Path:
+    """Write encoder, decoder and a manifest with correct sha256 into ``directory``. ``table``: the decoder's
+    logit table instead of ``script_table(scripts, filler, spec)`` (e.g. with a second choice made likelier)."""
     directory.mkdir(parents=True, exist_ok=True)
     files = {"derender-encoder": _encoder(),
-             "derender-decoder": _decoder(script_table(scripts, filler, spec), spec)}
+             "derender-decoder": _decoder(script_table(scripts, filler, spec) if table is None else table, spec)}
     models = {}
     for name, model in files.items():
         onnx.checker.check_model(model)
