@@ -69,6 +69,10 @@ STUCK_AFTER_WORD_F1 = 0.5
 # At 1e-3 (or with the decoder stopping such rows) a faint hard-level line lost all its ink, on train and val
 # writers alike; at 0.01 no UNIPEN word or line, train or val, changes
 UNSURE_EOS_P = 0.01
+# a word whose box the model hesitated on (EOS at least this at its first decision) is flagged for review even
+# when it keeps ink: 500 blank boxes, of the 32 the engine still writes on, 16 -> 30 flagged; no UNIPEN val word or
+# line, nor a real photo's word, more
+REVIEW_EOS_P = 1e-3
 REVIEW_TEXT_CONFIDENCE = 0.5  # words the recogniser read less surely than this are flagged (likely misread)
 NO_HANDWRITING = "no handwriting found"  # the warning's start, for the GUI and scripts to match on
 
@@ -328,7 +332,8 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
     width_page = max(0.5, width / max(crop.page_to_crop.scale_factor(), 1e-6))
     strokes = [replace(s.mapped(to_page.apply), color=colour, width=width_page, time_measured=False)
                for s in refine.synth_timestamps(best.strokes)]
-    review = best.f1 < threshold or plausibility(best.strokes, letters, width, written, dots) < MIN_PLAUSIBILITY
+    review = best.f1 < threshold or plausibility(best.strokes, letters, width, written, dots) < MIN_PLAUSIBILITY \
+        or (model_ink is not None and model_ink.decoded.first_eos_p >= REVIEW_EOS_P)
     return Word(tuple(strokes), quad, text, confidence, best.source, round(best.f1, 4), review), note
 
 

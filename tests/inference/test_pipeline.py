@@ -463,3 +463,18 @@ def test_where_the_model_hesitated_and_wrote_off_the_ink_it_saw_no_word():
     cv2.polylines(img, [np.array([[20, 45], [150, 30], [280, 50]], np.int32)], False, (40, 40, 40), 2, cv2.LINE_AA)
     word, _ = _word_from_crop(crop, quad, "", 0.0, unsure, 0.55, ink_mask(img), 1.0, "#000000")
     assert word.strokes and word.source == InkSource.MODEL
+
+
+def test_a_word_whose_box_the_model_hesitated_on_is_flagged_for_review():
+    from inference.pipeline import REVIEW_EOS_P, UNSURE_EOS_P, _word_from_crop
+
+    crop, quad, mask, zig = _zigzag_word()
+    strokes = [_densify(zig, 4.0).astype(np.float32)]
+    sure = dr.WordInk(strokes, dr.Decoded((1, 2), dr.EOS, 9, 1e-5))
+    word, _ = _word_from_crop(crop, quad, "zz", 1.0, sure, 0.55, mask, 3.0, "#000000")
+    assert word.source == InkSource.MODEL and not word.needs_review
+    # EOS was likely enough at its first decision that the box may hold no word: its ink is kept, and flagged
+    p = (REVIEW_EOS_P * UNSURE_EOS_P) ** 0.5
+    hesitant = dr.WordInk(strokes, dr.Decoded((1, 2), dr.EOS, 9, p))
+    word, _ = _word_from_crop(crop, quad, "zz", 1.0, hesitant, 0.55, mask, 3.0, "#000000")
+    assert word.source == InkSource.MODEL and word.needs_review
