@@ -1,6 +1,7 @@
 """run_page end to end on a generated page: tracer-only mode, a garbage model, cancellation, word mode."""
 
 import itertools
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -478,3 +479,40 @@ def test_a_word_whose_box_the_model_hesitated_on_is_flagged_for_review():
     hesitant = dr.WordInk(strokes, dr.Decoded((1, 2), dr.EOS, 9, p))
     word, _ = _word_from_crop(crop, quad, "zz", 1.0, hesitant, 0.55, mask, 3.0, "#000000")
     assert word.source == InkSource.MODEL and word.needs_review
+
+
+def test_a_word_the_decoder_got_stuck_on_while_held_to_the_ink_is_decoded_again_freely(tmp_path, monkeypatch):
+    toy = _toy()
+
+    from inference.document.ink import Quad
+    from inference.pipeline import _WordJob
+
+    img = np.full((60, 200, 3), 245, np.uint8)
+    pts = np.array([[20, 45], [60, 15], [100, 45], [140, 15], [180, 45]], np.int32)
+    cv2.polylines(img, [pts], False, (30, 30, 30), 3, cv2.LINE_AA)
+    d = toy.build(tmp_path, [toy.SPEC.text_prefix(None) + toy.ink([(20, 40), (60, 10)]) + [toy.SPEC.eos]])
+    on_the_ink = [_densify(pts.astype(float), 3.0).astype(np.float32)]
+    real_run = dr.Derenderer.run
+    calls: list[bool] = []
+
+    def run(self, crops, texts=None, cancel=None, inks=None, free_ink=on_the_ink):
+        calls.append(inks is not None)
+        for idx, res in real_run(self, crops, texts, cancel, inks):
+            if inks is not None:  # held to the ink, the model loops
+                res = [replace(r, decoded=replace(r.decoded, status=dr.REPEAT)) for r in res]
+            else:  # free, it writes the word and stops
+                res = [replace(r, strokes=free_ink) for r in res]
+            yield idx, res
+
+    monkeypatch.setattr(dr.Derenderer, "run", run)
+    job = _WordJob(Quad.from_rect(0, 0, 200, 60), "", 0.0)
+    words, stats, _ = _derender_all(img, [job], d)
+    assert calls == [True, False] and len(words) == 1 and words[0].source == InkSource.MODEL
+    assert stats["decoded again freely"] == 1 and stats["stopped when decoded freely"] == 1
+    assert stats[dr.EOS] == 1 and not stats[dr.REPEAT]  # the free decoding's output is the word's
+    # free ink far from the word's ink is not kept: the word stays stuck (and falls back to the tracer)
+    far = [np.float32([[5, 5], [10, 5], [15, 5]])]
+    monkeypatch.setattr(dr.Derenderer, "run", lambda *a, **k: run(*a, **k, free_ink=far))
+    words, stats, _ = _derender_all(img, [job], d)
+    assert stats["decoded again freely"] == 1 and not stats["stopped when decoded freely"] and stats[dr.REPEAT] == 1
+    assert words[0].source == InkSource.TRACER
