@@ -165,6 +165,15 @@ def _fidelity(strokes: list[Stroke], mask: np.ndarray, width: float) -> float:
     return float(fidelity(strokes, mask, width).f1)
 
 
+# model output whose render-back F1 is below this share of the review threshold is far from the ink
+FAR_FROM_INK = 0.5
+
+
+def _in_crop(crop: dr.WordCrop, strokes: Sequence[np.ndarray], width: float) -> list[Stroke]:
+    """The model's strokes (page coordinates) in the crop's frame, where the word's mask and fidelity live."""
+    return [Stroke(crop.page_to_crop.apply(p), width=width) for p in strokes if len(p)]
+
+
 def _refine(strokes: list[Stroke], mask: np.ndarray, width: float) -> list[Stroke]:
     """Model strokes (crop px): drop repeats, snap drifted points to the centre line, simplify."""
     out = refine.drop_degenerate(strokes, max_points=2000)
@@ -261,12 +270,12 @@ def _word_from_crop(crop: dr.WordCrop, quad: Quad, text: str, confidence: float,
         return Word((), quad, text, confidence, InkSource.TRACER, 0.0, True), "no ink in the word box"
     tracer = tracer or _tracer_candidate(mask, width)
     wrote = model_ink is not None and bool(model_ink.strokes)
-    raw = [Stroke(crop.page_to_crop.apply(p), width=width) for p in model_ink.strokes if len(p)] if wrote else []
+    raw = _in_crop(crop, model_ink.strokes, width) if wrote else []
     raw_f1 = _fidelity(raw, mask, width) if wrote else 0.0
     status = model_ink.decoded.status if model_ink is not None else None
     failed = wrote and status != dr.EOS and not (status == dr.REPEAT and raw_f1 >= STUCK_AFTER_WORD_F1)
     # snapping pulls any scribble onto the ink: only output that was already close counts
-    far = wrote and raw_f1 < 0.5 * threshold
+    far = wrote and raw_f1 < FAR_FROM_INK * threshold
     # it wrote, unsure there was a word (EOS at least UNSURE_EOS_P at its first decision), and off the ink: it
     # saw no word either (500 blank boxes: the engine writes nothing on 90.0% -> 93.4%)
     unsure = wrote and model_ink.decoded.first_eos_p >= UNSURE_EOS_P and raw_f1 < threshold
@@ -395,9 +404,10 @@ def _decode_chunk(derenderer: dr.Derenderer, chunk: Sequence[_WordJob], crops: S
         stats["decoded again freely"] += len(stuck)
         for idx, res in derenderer.run([units[k][1] for k in stuck], [units[k][3] for k in stuck], cancel):
             for a, r in zip(idx, res):
-                crop, (mask, width, _) = crops[units[stuck[a]][0]], masks[units[stuck[a]][0]]
-                ink = [Stroke(crop.page_to_crop.apply(p), width=width) for p in r.strokes if len(p)]
-                if r.decoded.status == dr.EOS and _fidelity(ink, mask, width) >= 0.5 * config.fidelity_threshold:
+                i = units[stuck[a]][0]
+                (mask, width, _) = masks[i]
+                f1 = _fidelity(_in_crop(crops[i], r.strokes, width), mask, width)
+                if r.decoded.status == dr.EOS and f1 >= FAR_FROM_INK * config.fidelity_threshold:
                     result[stuck[a]] = r
                     stats["stopped when decoded freely"] += 1
     inks_of: dict[int, list[tuple[int, dr.WordInk]]] = {}

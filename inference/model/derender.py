@@ -392,6 +392,7 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
     status: list[str | None] = [None] * b
     steps = [0] * b
     first_eos_p = np.zeros(b)
+    last_first = max(len(p) for p in pref)  # the step after which no row has its first decision left
     prev = np.array([p[0] for p in pref], np.int64)  # token fed at this step, per row
     last = np.full((b, 2), -1, np.int64)  # each row's latest point in its stroke (x, y); -1: none yet
     pos = 0
@@ -423,7 +424,8 @@ def greedy_decode(encoder, decoder, canvases: np.ndarray, prefixes: Sequence[Seq
         no_repeat(masked, prev, last, spec)
         best = masked.argmax(axis=1)
         ok = np.isfinite(masked[np.arange(n), best])
-        _first_eos_p(masked, pos, pref, rows, out, alive, spec.eos, first_eos_p)
+        if pos <= last_first:
+            _first_eos_p(masked, pos, pref, rows, out, alive, spec.eos, first_eos_p)
         nxt = np.full(n, spec.eos, np.int64)  # finished rows are fed EOS (any valid token would do)
         for k in np.flatnonzero(alive):
             r = rows[k]
