@@ -81,11 +81,34 @@ def collate(samples: list[Sample], pad: int) -> dict[str, torch.Tensor]:
             "tgt": torch.from_numpy(tgt)}
 
 
+def is_blank(s: Sample) -> bool:
+    return len(s.tokens) == s.n_prefix + 1  # the prefix, then EOS
+
+
+def length_batches(pool: list[Sample], batch: int) -> list[list[Sample]]:
+    """Batches of words of similar length (little padding), with the blank boxes spread over all of them.
+    Sorting blanks in with the words put them all in one batch of their own, and the encoder's BatchNorm then
+    normalised them by blank-only statistics: in training mode r7 stopped on 100% of such a batch of val blanks,
+    in eval mode (the shipped function) on 46%. A blank needs to be learnt among words, as it is seen at run time."""
+    blanks = [s for s in pool if is_blank(s)]
+    words = sorted((s for s in pool if not is_blank(s)), key=lambda s: len(s.tokens))
+    n = max(1, len(pool) // batch)
+    out, w = [], 0
+    for i in range(n):
+        b = blanks[i::n]
+        take = len(words) - w if i == n - 1 else max(0, batch - len(b))
+        out.append(words[w:w + take] + b)
+        w += take
+    return [b for b in out if b]
+
+
 class Stream(torch.utils.data.IterableDataset):
     """Endless batches, bucketed by length (a pool of ``pool`` batches sorted, then shuffled)."""
 
-    def __init__(self, seed: int, start_step: int, batch: int, fonts: float, pool: int = 8):
+    def __init__(self, seed: int, start_step: int, batch: int, fonts: float, pool: int = 8,
+                 blank_p: float = BLANK_P):
         self.seed, self.start, self.batch, self.fonts, self.pool = seed, start_step, batch, fonts, pool
+        self.blank_p = blank_p
 
     def __iter__(self):
         cv2.setNumThreads(1)  # the machine has 2 cores; threads of cv2 only fight the trainer
@@ -95,9 +118,8 @@ class Stream(torch.utils.data.IterableDataset):
         spec = TokenSpec()
         src = build_sources("train", self.fonts)
         while True:
-            pool = [draw_sample(src, rng, spec) for _ in range(self.batch * self.pool)]
-            pool.sort(key=lambda s: len(s.tokens))
-            batches = [pool[i:i + self.batch] for i in range(0, len(pool), self.batch)]
+            pool = [draw_sample(src, rng, spec, blank_p=self.blank_p) for _ in range(self.batch * self.pool)]
+            batches = length_batches(pool, self.batch)
             for j in rng.permutation(len(batches)):
                 yield collate(batches[j], spec.pad)
 
@@ -114,6 +136,20 @@ def first_token_loss(logits: torch.Tensor, tgt: torch.Tensor, first: torch.Tenso
     The token-mean loss gives a blank box's single EOS 1/2,400 of a batch; this term gives it 1/16."""
     rows = torch.arange(len(first), device=logits.device)
     return F.cross_entropy(logits[rows, first].float(), tgt[rows, first])
+
+
+def distill_loss(student: torch.Tensor, teacher: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+    """KL(teacher || student) over every predicted position of the rows that hold a word, so a fine-tune keeps
+    what its teacher writes on words while the hard targets teach it something new (blank boxes: a row whose
+    only target is the first decision is left to the hard targets, since the teacher's hesitation there is
+    what the fine-tune corrects)."""
+    keep = tgt != -100
+    keep &= (keep.sum(dim=1, keepdim=True) > 1)
+    if not bool(keep.any()):
+        return student.sum() * 0.0
+    s = F.log_softmax(student[keep].float(), dim=-1)
+    t = F.log_softmax(teacher[keep].float(), dim=-1)
+    return F.kl_div(s, t, log_target=True, reduction="batchmean")
 
 
 def val_set(n: int, seed: int = 1234) -> list[Sample]:
@@ -264,6 +300,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="add a soft-target loss over neighbouring coordinate tokens (sigma in tokens; 0 = off)")
     ap.add_argument("--first-weight", type=float, default=0.0,
                     help="weight of the per-sample first-decision loss (stroke or EOS; r5 on: 0.5)")
+    ap.add_argument("--blank-p", type=float, default=BLANK_P, help="share of blank word boxes (target: EOS at once)")
+    ap.add_argument("--teacher", default="", help="a last.pt whose outputs on words the run is held to (with --distill)")
+    ap.add_argument("--distill", type=float, default=0.0,
+                    help="weight of KL(teacher || model) on the rows that hold a word (0 = off)")
     ap.add_argument("--init", default="", help="start from these weights (a last.pt) with a fresh optimiser and schedule")
     ap.add_argument("--keep-layers", default="",
                     help="with --init: a smaller decoder made of these of its decoder layers, e.g. 0,3 (each layer "
@@ -285,6 +325,8 @@ def main(argv: list[str] | None = None) -> None:
     keep = [int(v) for v in a.keep_layers.split(",") if v.strip()]
     if keep and not a.init:
         ap.error("--keep-layers needs --init")
+    if a.distill > 0 and not a.teacher:
+        ap.error("--distill needs --teacher")
     c = torch.load(ck, map_location=a.device, weights_only=False) if a.resume and ck.exists() else None
     c0 = torch.load(a.init, map_location=a.device, weights_only=False) if c is None and a.init else None
     if c is not None:  # the run's own shape (a smaller decoder stays smaller)
@@ -306,6 +348,15 @@ def main(argv: list[str] | None = None) -> None:
         state["init"] = {"path": str(a.init), **c0["state"]}  # the lineage, for the model card's totals
         if keep:
             state["init"]["kept_decoder_layers"] = keep
+    teacher = None
+    if a.distill > 0:
+        ct = torch.load(a.teacher, map_location=a.device, weights_only=False)
+        teacher = Derender(ModelConfig(**ct["config"])).to(a.device)
+        teacher.load_state_dict(ct["model"])
+        teacher.eval()  # BatchNorm on its running statistics: the function that was shipped
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        state.setdefault("teacher", {"path": str(a.teacher), **ct["state"]})
     state.setdefault("sched_t0", time.time())
     end_ts = 0.0
     if a.end_at:
@@ -335,7 +386,7 @@ def main(argv: list[str] | None = None) -> None:
     emit({"event": "start", "params": param_count(model), "config": cfg.to_dict(), "args": vars(a),
           "resumed_step": state["step"]})
     vs = val_set(a.val_n)
-    loader = torch.utils.data.DataLoader(Stream(a.seed, state["step"], a.batch, a.fonts), batch_size=None,
+    loader = torch.utils.data.DataLoader(Stream(a.seed, state["step"], a.batch, a.fonts, blank_p=a.blank_p), batch_size=None,
                                          num_workers=a.workers, prefetch_factor=4 if a.workers else None,
                                          persistent_workers=False, worker_init_fn=_ignore_stop_signals)
     t_start = time.time()
@@ -359,12 +410,17 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.time()
         with torch.autocast(a.device, dtype=torch.bfloat16, enabled=a.bf16):
             logits = model(bt["image"].to(a.device), bt["inp"].to(a.device))
+            if teacher is not None:
+                with torch.no_grad():
+                    t_logits = teacher(bt["image"].to(a.device), bt["inp"].to(a.device))
         tgt = bt["tgt"].to(a.device)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100)
         if a.coord_sigma > 0:
             loss = 0.5 * loss + 0.5 * coord_soft_loss(logits, tgt, spec, a.coord_sigma)
         if a.first_weight > 0:
             loss = loss + a.first_weight * first_token_loss(logits, tgt, bt["first"].to(a.device))
+        if teacher is not None:
+            loss = loss + a.distill * distill_loss(logits, t_logits, tgt)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -67,3 +67,53 @@ def test_end_at_is_the_next_time_the_clock_reads_it():
     assert end_timestamp("01:05", day + 1800) == day + 3900  # later today
     assert end_timestamp("01:05", day + 23 * 3600 + 40 * 60) == day + 86400 + 3900  # past midnight: tomorrow
     assert end_timestamp("23:00", day + 23 * 3600) == day + 86400 + 23 * 3600  # exactly now: tomorrow, not 0 s
+
+
+def test_distillation_holds_word_rows_to_the_teacher_and_leaves_blank_boxes_to_their_target():
+    import numpy as np
+
+    from training.data import Sample
+    from training.train import collate, distill_loss
+
+    img = np.zeros((1, SPEC.height, SPEC.width), np.float32)
+    blank = Sample(img, np.array(SPEC.text_prefix(None) + [SPEC.eos]), 2)
+    pre = SPEC.text_prefix("ab")
+    word = Sample(img, np.array(pre + [SPEC.stroke, 10, SPEC.width + 5, SPEC.eos]), len(pre))
+    bt = collate([blank, word], SPEC.pad)
+    tgt = bt["tgt"]
+    teacher = torch.randn(2, tgt.shape[1], SPEC.vocab_size)
+    assert float(distill_loss(teacher.clone(), teacher, tgt)) == pytest.approx(0.0, abs=1e-5)
+    # the blank box's row may differ from the teacher freely (its EOS is what the fine-tune teaches) ...
+    student = teacher.clone()
+    student[0] = torch.randn(tgt.shape[1], SPEC.vocab_size)
+    assert float(distill_loss(student, teacher, tgt)) == pytest.approx(0.0, abs=1e-5)
+    # ... and so may the word's given prefix and padding, but not a predicted token of the word
+    student = teacher.clone()
+    student[1, : len(pre) - 1] += 5 * torch.randn(len(pre) - 1, SPEC.vocab_size)
+    assert float(distill_loss(student, teacher, tgt)) == pytest.approx(0.0, abs=1e-5)
+    student[1, len(pre)] += 5 * torch.randn(SPEC.vocab_size)
+    assert float(distill_loss(student, teacher, tgt)) > 0.1
+    student.requires_grad_(True)
+    distill_loss(student, teacher, tgt).backward()
+    assert float(student.grad[0].abs().sum()) == 0.0 and float(student.grad[1].abs().sum()) > 0
+
+
+def test_blank_boxes_are_spread_over_the_word_batches_not_batched_together():
+    import numpy as np
+
+    from training.data import Sample
+    from training.train import is_blank, length_batches
+
+    img = np.zeros((1, SPEC.height, SPEC.width), np.float32)
+    pre = SPEC.text_prefix(None)
+    blank = [Sample(img, np.array(pre + [SPEC.eos]), len(pre)) for _ in range(6)]
+    words = [Sample(img, np.array(pre + [SPEC.stroke] + [10, SPEC.width + 5] * k + [SPEC.eos]), len(pre))
+             for k in range(1, 27)]
+    batches = length_batches(words[::2] + blank + words[1::2], 8)
+    assert sorted(len(b) for b in batches) == [8, 8, 8, 8]
+    assert sum(len(b) for b in batches) == 32 and all(any(not is_blank(s) for s in b) for b in batches)
+    assert sorted(sum(is_blank(s) for s in b) for b in batches) == [1, 1, 2, 2]
+    # words stay bucketed by length: each batch's words are a run of the sorted lengths
+    runs = sorted([len(s.tokens) for s in b if not is_blank(s)] for b in batches)
+    flat = [n for r in runs for n in r]
+    assert flat == sorted(flat)
