@@ -28,17 +28,24 @@ def test_a_near_miss_costs_less_than_a_far_one_and_other_tokens_cost_nothing():
     assert float(coord_soft_loss(torch.zeros(1, 2, SPEC.vocab_size), none, SPEC, 1.0)) == 0.0
 
 
-def test_the_first_decision_is_scored_once_per_sample_where_the_input_is_sep():
+def _blank_and_word_batch():
+    """A batch of a blank box (prefix, EOS) and a one-point word with the text "ab"; and the word's prefix."""
     import numpy as np
 
     from training.data import Sample
-    from training.train import collate, first_token_loss
+    from training.train import collate
 
     img = np.zeros((1, SPEC.height, SPEC.width), np.float32)
     blank = Sample(img, np.array(SPEC.text_prefix(None) + [SPEC.eos]), 2)
     pre = SPEC.text_prefix("ab")
     word = Sample(img, np.array(pre + [SPEC.stroke, 10, SPEC.width + 5, SPEC.eos]), len(pre))
-    bt = collate([blank, word], SPEC.pad)
+    return collate([blank, word], SPEC.pad), pre
+
+
+def test_the_first_decision_is_scored_once_per_sample_where_the_input_is_sep():
+    from training.train import first_token_loss
+
+    bt, _ = _blank_and_word_batch()
     rows = torch.arange(2)
     assert bt["inp"][rows, bt["first"]].tolist() == [SPEC.sep, SPEC.sep]
     assert bt["tgt"][rows, bt["first"]].tolist() == [SPEC.eos, SPEC.stroke]
@@ -70,16 +77,9 @@ def test_end_at_is_the_next_time_the_clock_reads_it():
 
 
 def test_distillation_holds_word_rows_to_the_teacher_and_leaves_blank_boxes_to_their_target():
-    import numpy as np
+    from training.train import distill_loss
 
-    from training.data import Sample
-    from training.train import collate, distill_loss
-
-    img = np.zeros((1, SPEC.height, SPEC.width), np.float32)
-    blank = Sample(img, np.array(SPEC.text_prefix(None) + [SPEC.eos]), 2)
-    pre = SPEC.text_prefix("ab")
-    word = Sample(img, np.array(pre + [SPEC.stroke, 10, SPEC.width + 5, SPEC.eos]), len(pre))
-    bt = collate([blank, word], SPEC.pad)
+    bt, pre = _blank_and_word_batch()
     tgt = bt["tgt"]
     teacher = torch.randn(2, tgt.shape[1], SPEC.vocab_size)
     assert float(distill_loss(teacher.clone(), teacher, tgt)) == pytest.approx(0.0, abs=1e-5)
