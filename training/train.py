@@ -189,7 +189,21 @@ def greedy(model: Derender, images: torch.Tensor, prefixes: list[list[int]], spe
     return out
 
 
+def train_mode(model: torch.nn.Module, freeze_bn: bool = False) -> None:
+    """Training mode; with ``freeze_bn`` the BatchNorm layers keep to their running statistics (and do not update
+    them), so every sample is normalised as at run time whatever its batch holds. Batches are bucketed by length,
+    and a batch of short items alone is normalised unlike run time: r7 reads the shortest val words (single
+    letters, digits, short words) at token accuracy 0.49 in such batches and at 0.41 as shipped (longer words
+    0.47 either way)."""
+    model.train()
+    if freeze_bn:
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+                mod.eval()
+
+
 def evaluate(model: Derender, vs: list[Sample], device: str, spec: TokenSpec, n_decode: int) -> dict:
+    modes = {mod: mod.training for mod in model.modules()}  # restored after: a frozen BatchNorm stays frozen
     model.eval()
     tot, n, correct, cnt = 0.0, 0, 0, 0
     with torch.no_grad():
@@ -217,7 +231,8 @@ def evaluate(model: Derender, vs: list[Sample], device: str, spec: TokenSpec, n_
                 covs.append(c)
                 precs.append(p)
                 exact_len.append(len(pred) / max(len(ref), 1))
-    model.train()
+    for mod, training in modes.items():
+        mod.train(training)
     return {"val_loss": tot / max(n, 1), "val_tok_acc": correct / max(cnt, 1),
             "val_coverage": float(np.mean(covs)), "val_precision": float(np.mean(precs)),
             "val_stroke_ratio": float(np.median(exact_len)), "val_decoded": len(covs)}
@@ -304,6 +319,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--teacher", default="", help="a last.pt whose outputs on words the run is held to (with --distill)")
     ap.add_argument("--distill", type=float, default=0.0,
                     help="weight of KL(teacher || model) on the rows that hold a word (0 = off)")
+    ap.add_argument("--freeze-bn", action="store_true",
+                    help="BatchNorm on its running statistics (fine-tunes: a length-bucketed batch of short items or "
+                         "blanks is otherwise normalised unlike run time)")
     ap.add_argument("--init", default="", help="start from these weights (a last.pt) with a fresh optimiser and schedule")
     ap.add_argument("--keep-layers", default="",
                     help="with --init: a smaller decoder made of these of its decoder layers, e.g. 0,3 (each layer "
@@ -393,7 +411,7 @@ def main(argv: list[str] | None = None) -> None:
     last_ck = last_val = time.time()
     run_samples, run_t0 = 0, time.time()
     losses: list[float] = []
-    model.train()
+    train_mode(model, a.freeze_bn)
     for bt in loader:
         if (state["step"] >= a.steps and not end_ts) or stop["now"]:  # --end-at sets the budget instead
             break

@@ -117,3 +117,26 @@ def test_blank_boxes_are_spread_over_the_word_batches_not_batched_together():
     runs = sorted([len(s.tokens) for s in b if not is_blank(s)] for b in batches)
     flat = [n for r in runs for n in r]
     assert flat == sorted(flat)
+
+
+def test_with_batchnorm_frozen_a_sample_is_read_the_same_whatever_its_batch_holds():
+    from training.model import Derender, ModelConfig
+    from training.train import train_mode
+
+    torch.manual_seed(0)
+    model = Derender(ModelConfig(d=32, heads=2, layers=1, ff=64, max_len=32, dropout=0.0))
+    imgs = torch.rand(4, 1, 64, 256)
+    imgs[1:] *= 0.1  # the rest of the batch unlike the first sample (a short word among blanks, say)
+    inp = torch.zeros(4, 3, dtype=torch.long)
+    with torch.no_grad():
+        train_mode(model)
+        alone, together = model(imgs[:2], inp[:2])[0], model(imgs, inp)[0]
+        assert not torch.allclose(alone, together, atol=1e-4)  # batch statistics: the batch changes the reading
+        train_mode(model, freeze_bn=True)
+        alone, together = model(imgs[:2], inp[:2])[0], model(imgs, inp)[0]
+        assert torch.allclose(alone, together, atol=1e-5)
+        model.eval()
+        assert torch.allclose(model(imgs[:1], inp[:1])[0], alone, atol=1e-5)  # as at run time
+    assert model.training is False
+    train_mode(model, freeze_bn=True)
+    assert model.training and not any(m.training for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))
