@@ -213,6 +213,8 @@ def training_totals(state: dict) -> dict:
         s = s.get("init")
     out = {"steps": sum(r["step"] for r in runs), "samples": sum(r["samples"] for r in runs),
            "train_seconds": round(sum(r["train_s"] for r in runs))}
+    if "averaged" in state:  # weights: the mean of these checkpoints of the last run (training.average)
+        out["averaged_steps"] = [a["step"] for a in state["averaged"]]
     if len(runs) > 1:
         out["runs"] = [{"steps": r["step"], "samples": r["samples"], "train_seconds": round(r["train_s"]),
                         **({"from": r["path"]} if "path" in r else {})} for r in runs]

@@ -5,7 +5,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from training.average import average_checkpoints
-from training.export import load_checkpoint
+from training.export import load_checkpoint, training_totals
 from training.model import Derender, ModelConfig
 
 CFG = ModelConfig(vocab=421, d=32, heads=2, layers=2, ff=64, enc_layers=1, max_len=64)
@@ -35,6 +35,7 @@ def test_weights_are_averaged_and_the_result_loads(tmp_path):
     assert avg["state"]["step"] == 300 and "opt" not in avg
     torch.save(avg, tmp_path / "avg.pt")
     load_checkpoint(tmp_path / "avg.pt")  # exports like any checkpoint
+    assert training_totals(avg["state"])["averaged_steps"] == [100, 200, 300]  # the manifest's lineage says so
 
 
 def test_checkpoints_of_different_models_are_refused(tmp_path):
