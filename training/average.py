@@ -5,8 +5,9 @@ into one checkpoint, for export like any other.
         --out runs/NAME/avg.pt
 
 Why: on this CPU a fine-tune's checkpoints ten minutes apart differ in the engine by as much as they differ from
-the shipped model (UNIPEN val words, local order 0.90 vs 0.85 a checkpoint later); the mean of weights along
-the end of one schedule is a smoother function than any one of them (stochastic weight averaging). Only a run
+the shipped model (UNIPEN val words, local order 0.90 vs 0.85 a checkpoint later); the mean of the weights along
+the end of one schedule (stochastic weight averaging) is one more candidate that does not hang on one checkpoint's
+luck (on r11 it measured level with the last checkpoint: model card). Only a run
 whose BatchNorm statistics were frozen (``--freeze-bn``) or settled gives a meaningful mean; integer buffers
 (BatchNorm's batch counter) come from the last checkpoint. The optimizer state is dropped: an averaged model is
 for export (or ``--init``), not ``--resume``.
