@@ -182,12 +182,16 @@ class Derender(nn.Module):
 
     def forward(self, img: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """Teacher forcing: logits [B, T, V] for next-token prediction at every position."""
-        memory = self.encode(img)
+        return self.decode(self.encoder(img), tokens)
+
+    def decode(self, features: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward` from the encoder's output ``features`` [B, S, D] (one encoder pass can serve a
+        student and a teacher that share it)."""
         t = tokens.shape[1]
         x = self.emb(tokens) + self.pos(torch.arange(t, device=tokens.device))[None]
         causal = torch.ones(t, t, dtype=torch.bool, device=tokens.device).tril()
-        for i, layer in enumerate(self.layers):
-            x = layer(x, self._ckv(memory, i), causal)
+        for layer in self.layers:
+            x = layer(x, layer.cross_kv(features), causal)
         return self.head(self.norm(x))
 
     def step(self, tokens: torch.Tensor, memory: torch.Tensor, position: torch.Tensor, past: torch.Tensor):

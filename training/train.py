@@ -189,13 +189,21 @@ def greedy(model: Derender, images: torch.Tensor, prefixes: list[list[int]], spe
     return out
 
 
-def train_mode(model: torch.nn.Module, freeze_bn: bool = False) -> None:
+def same_encoder(a: Derender, b: Derender) -> bool:
+    """True when both models' encoders hold the same weights and statistics."""
+    sa, sb = a.encoder.state_dict(), b.encoder.state_dict()
+    return sa.keys() == sb.keys() and all(sa[k].shape == sb[k].shape and torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def train_mode(model: torch.nn.Module, freeze_bn: bool = False, freeze_encoder: bool = False) -> None:
     """Training mode; with ``freeze_bn`` the BatchNorm layers keep to their running statistics (and do not update
     them), so every sample is normalised as at run time whatever its batch holds. Batches are bucketed by length,
     and a batch of short items alone is normalised unlike run time: r7 reads the shortest val words (single
     letters, digits, short words) at token accuracy 0.49 in such batches and at 0.41 as shipped (longer words
     0.47 either way)."""
     model.train()
+    if freeze_encoder:
+        model.encoder.eval()  # kept as it is: BatchNorm on its running statistics, no dropout
     if freeze_bn:
         for mod in model.modules():
             if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
@@ -326,6 +334,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--keep-layers", default="",
                     help="with --init: a smaller decoder made of these of its decoder layers, e.g. 0,3 (each layer "
                          "is a share of every token's cost: two of four halve a decoder step's reads)")
+    ap.add_argument("--freeze-encoder", action="store_true",
+                    help="with --init: train the decoder alone on the initial model's encoder, kept as it is (a "
+                         "smaller decoder learns to read the memory its teacher reads: with a --teacher of the same "
+                         "encoder, one encoder pass serves both, and no encoder gradients are computed)")
     ap.add_argument("--max-min", type=float, default=0.0, help="stop after this many minutes (0 = no limit)")
     ap.add_argument("--end-at", default="", help="UTC HH:MM: the LR schedule runs by wall time from the run's first "
                     "start to this time, and training stops there (for a fixed time budget on a shared CPU)")
@@ -345,6 +357,8 @@ def main(argv: list[str] | None = None) -> None:
         ap.error("--keep-layers needs --init")
     if a.distill > 0 and not a.teacher:
         ap.error("--distill needs --teacher")
+    if a.freeze_encoder and not (a.init or a.resume):
+        ap.error("--freeze-encoder needs --init (or --resume of a run that had it)")
     c = torch.load(ck, map_location=a.device, weights_only=False) if a.resume and ck.exists() else None
     c0 = torch.load(a.init, map_location=a.device, weights_only=False) if c is None and a.init else None
     if c is not None:  # the run's own shape (a smaller decoder stays smaller)
@@ -352,8 +366,12 @@ def main(argv: list[str] | None = None) -> None:
     elif keep:
         cfg = ModelConfig(**{**c0["config"], "layers": len(keep)})
     model = Derender(cfg).to(a.device)
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
+    if a.freeze_encoder:
+        for p in model.encoder.parameters():
+            p.requires_grad_(False)
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in trained if p.ndim >= 2 and "pos" not in n]
+    no_decay = [p for n, p in trained if not (p.ndim >= 2 and "pos" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98))
     state = {"step": 0, "samples": 0, "train_s": 0.0}
@@ -375,6 +393,8 @@ def main(argv: list[str] | None = None) -> None:
         for p in teacher.parameters():
             p.requires_grad_(False)
         state.setdefault("teacher", {"path": str(a.teacher), **ct["state"]})
+    # the student's frozen encoder is its teacher's: one encoder pass serves both
+    shared = a.freeze_encoder and teacher is not None and same_encoder(model, teacher)
     state.setdefault("sched_t0", time.time())
     end_ts = 0.0
     if a.end_at:
@@ -411,7 +431,7 @@ def main(argv: list[str] | None = None) -> None:
     last_ck = last_val = time.time()
     run_samples, run_t0 = 0, time.time()
     losses: list[float] = []
-    train_mode(model, a.freeze_bn)
+    train_mode(model, a.freeze_bn, a.freeze_encoder)
     for bt in loader:
         if (state["step"] >= a.steps and not end_ts) or stop["now"]:  # --end-at sets the budget instead
             break
@@ -427,10 +447,16 @@ def main(argv: list[str] | None = None) -> None:
             g["lr"] = lr
         t0 = time.time()
         with torch.autocast(a.device, dtype=torch.bfloat16, enabled=a.bf16):
-            logits = model(bt["image"].to(a.device), bt["inp"].to(a.device))
+            img, inp = bt["image"].to(a.device), bt["inp"].to(a.device)
+            if a.freeze_encoder:
+                with torch.no_grad():
+                    features = model.encoder(img)
+                logits = model.decode(features, inp)
+            else:
+                logits = model(img, inp)
             if teacher is not None:
                 with torch.no_grad():
-                    t_logits = teacher(bt["image"].to(a.device), bt["inp"].to(a.device))
+                    t_logits = teacher.decode(features, inp) if shared else teacher(img, inp)
         tgt = bt["tgt"].to(a.device)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100)
         if a.coord_sigma > 0:

@@ -140,3 +140,27 @@ def test_with_batchnorm_frozen_a_sample_is_read_the_same_whatever_its_batch_hold
     assert model.training is False
     train_mode(model, freeze_bn=True)
     assert model.training and not any(m.training for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))
+
+
+def test_a_frozen_encoder_serves_student_and_teacher_from_one_pass():
+    import copy
+
+    from training.model import Derender, ModelConfig
+    from training.train import same_encoder, select_decoder_layers, train_mode
+
+    torch.manual_seed(0)
+    teacher = Derender(ModelConfig(d=32, heads=2, layers=4, ff=64, max_len=32, dropout=0.0)).eval()
+    student = Derender(ModelConfig(d=32, heads=2, layers=2, ff=64, max_len=32, dropout=0.0))
+    student.load_state_dict(select_decoder_layers(teacher.state_dict(), [0, 3]))
+    assert same_encoder(student, teacher)
+    img, inp = torch.rand(2, 1, 64, 256), torch.randint(0, 400, (2, 5))
+    with torch.no_grad():
+        features = teacher.encoder(img)
+        assert torch.allclose(teacher.decode(features, inp), teacher(img, inp), atol=1e-5)
+    train_mode(student, freeze_encoder=True)
+    assert student.training and not student.encoder.training
+    assert not any(m.training for m in student.encoder.modules())  # BatchNorm on its running statistics
+    other = copy.deepcopy(student)
+    with torch.no_grad():
+        other.encoder.pos.add_(0.1)
+    assert not same_encoder(other, teacher)

@@ -189,6 +189,9 @@ class TrajectoryScores:
     specks: float = float("nan")  # share of predicted strokes shorter than ``speck_px`` (a pen width)
     # the same share among the true strokes: a writer's dots are that short too, so this is the floor to compare with
     true_specks: float = float("nan")
+    # the stroke count word by word: a mean ratio near 1 can hide as many words in too few strokes as in too many
+    same_count: float = float("nan")  # 1.0 when the prediction has exactly the true number of strokes, else 0.0
+    count_error: float = float("nan")  # |predicted - true strokes| / true strokes
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -216,7 +219,7 @@ def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOL
     true_specks = float(np.mean([stroke_length(s) < speck_px for s in true])) if speck_px > 0 else float("nan")
     if not pred:
         return TrajectoryScores(0.0, float("nan"), 0.0, float("nan"), float("nan"), float("nan"), 0.0,
-                                n_true, 0, 0.0, float("nan"), true_specks)
+                                n_true, 0, 0.0, float("nan"), true_specks, 0.0, 1.0)
     pred_pts = [resample(s, step) for s in pred]
     all_true = np.concatenate(true_pts)
     all_pred = np.concatenate(pred_pts)
@@ -256,7 +259,8 @@ def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOL
     order = spearman(order_true, order_pred) if len(order_true) >= 2 else float("nan")
     d = dtw(_resample_sequence(true, dtw_points), _resample_sequence(pred, dtw_points)) / diag
     return TrajectoryScores(coverage, precision, n_pred / n_true, direction, order, d, n_matched / n_true,
-                            n_true, n_pred, f1_fine, specks, true_specks)
+                            n_true, n_pred, f1_fine, specks, true_specks, float(n_pred == n_true),
+                            abs(n_pred - n_true) / n_true)
 
 
 def mean_ignoring_nan(values) -> float:

@@ -19,8 +19,8 @@ from .systems import System
 from .visual import contact_sheet, overlay, save_png
 
 LEVELS = ("clean", "phone", "hard")
-METRICS = ("coverage", "precision", "f1_fine", "stroke_ratio", "specks", "true_specks", "direction", "order", "dtw",
-           "matched")
+METRICS = ("coverage", "precision", "f1_fine", "stroke_ratio", "same_count", "count_error", "specks", "true_specks",
+           "direction", "order", "dtw", "matched")
 
 
 def _render(item: TrajectoryItem, seed: int, index: int, level: str, line: bool = False):
@@ -148,9 +148,16 @@ def _specks(row: dict) -> str:
     return f"{rep.fmt(row.get('specks'))} ({rep.fmt(row['true_specks'])})"
 
 
+def _count(row: dict) -> str:
+    """Words with exactly the true number of strokes, and the mean |predicted - true| / true."""
+    if row.get("same_count") is None:  # a report written before these were kept
+        return "–"
+    return f"{rep.fmt(row['same_count'], 2)} / {rep.fmt(row['count_error'], 2)}"
+
+
 def markdown(report: dict) -> str:
     header = ["system", "level", "words", "coverage ↑", "precision ↑", "F1 at 1% ↑", "strokes pred/true",
-              "specks ↓ (truth's)", "direction ↑", "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
+              "same count ↑ / off by ↓", "specks ↓ (truth's)", "direction ↑", "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
     read = any("readback" in r for r in report["summary"])
     if read:
         header[-2:-2] = ["readback ↑", "CER ↓"]
@@ -160,11 +167,11 @@ def markdown(report: dict) -> str:
             continue
         if "coverage" not in r:  # a readback reference
             name = {"photo": "photo (OCR reference)", "truth": "true ink (OCR reference)"}.get(r["system"], r["system"])
-            rows.append([name, r["level"], str(r["n"])] + ["–"] * 8 + [rep.fmt(r["readback"]),
+            rows.append([name, r["level"], str(r["n"])] + ["–"] * 9 + [rep.fmt(r["readback"]),
                                                                       rep.fmt(r["readback_cer"]), "–", "–"])
             continue
         row = [r["system"], r["level"], str(r["n"]), rep.fmt(r["coverage"]), rep.fmt(r["precision"]),
-               rep.fmt(r.get("f1_fine")), rep.fmt(r["stroke_ratio"], 2), _specks(r),
+               rep.fmt(r.get("f1_fine")), rep.fmt(r["stroke_ratio"], 2), _count(r), _specks(r),
                rep.fmt(r["direction"]), rep.fmt(r["order"]),
                rep.fmt(r["dtw"]), rep.fmt(r["seconds_per_word"], 2), str(r["failures"])]
         if read:
