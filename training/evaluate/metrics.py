@@ -191,7 +191,9 @@ class TrajectoryScores:
     true_specks: float = float("nan")
     # the stroke count word by word: a mean ratio near 1 can hide as many words in too few strokes as in too many
     same_count: float = float("nan")  # 1.0 when the prediction has exactly the true number of strokes, else 0.0
-    count_error: float = float("nan")  # |predicted - true strokes| / true strokes
+    # |predicted - true strokes|: at least that many joins or splits for the user to make (per word, not per true
+    # stroke: divided by the true count, a short word in three pieces would outweigh a long one a stroke short)
+    count_error: float = float("nan")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -219,7 +221,7 @@ def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOL
     true_specks = float(np.mean([stroke_length(s) < speck_px for s in true])) if speck_px > 0 else float("nan")
     if not pred:
         return TrajectoryScores(0.0, float("nan"), 0.0, float("nan"), float("nan"), float("nan"), 0.0,
-                                n_true, 0, 0.0, float("nan"), true_specks, 0.0, 1.0)
+                                n_true, 0, 0.0, float("nan"), true_specks, 0.0, float(n_true))
     pred_pts = [resample(s, step) for s in pred]
     all_true = np.concatenate(true_pts)
     all_pred = np.concatenate(pred_pts)
@@ -260,7 +262,7 @@ def score_trajectory(true_strokes, pred_strokes, tolerance_fraction: float = TOL
     d = dtw(_resample_sequence(true, dtw_points), _resample_sequence(pred, dtw_points)) / diag
     return TrajectoryScores(coverage, precision, n_pred / n_true, direction, order, d, n_matched / n_true,
                             n_true, n_pred, f1_fine, specks, true_specks, float(n_pred == n_true),
-                            abs(n_pred - n_true) / n_true)
+                            float(abs(n_pred - n_true)))
 
 
 def mean_ignoring_nan(values) -> float:

@@ -149,7 +149,7 @@ def _specks(row: dict) -> str:
 
 
 def _count(row: dict) -> str:
-    """Words with exactly the true number of strokes, and the mean |predicted - true| / true."""
+    """Words with exactly the true number of strokes, and the mean |predicted - true| strokes a word."""
     if row.get("same_count") is None:  # a report written before these were kept
         return "–"
     return f"{rep.fmt(row['same_count'], 2)} / {rep.fmt(row['count_error'], 2)}"
@@ -157,7 +157,7 @@ def _count(row: dict) -> str:
 
 def markdown(report: dict) -> str:
     header = ["system", "level", "words", "coverage ↑", "precision ↑", "F1 at 1% ↑", "strokes pred/true",
-              "same count ↑ / off by ↓", "specks ↓ (truth's)", "direction ↑", "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
+              "same count ↑ / strokes off ↓", "specks ↓ (truth's)", "direction ↑", "order ρ ↑", "DTW/diag ↓", "s/word", "failed"]
     read = any("readback" in r for r in report["summary"])
     if read:
         header[-2:-2] = ["readback ↑", "CER ↓"]
