@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--freeze-encoder", action="store_true",
                     help="with --init: train the decoder alone on the initial model's encoder, kept as it is (a "
                          "smaller decoder learns to read the memory its teacher reads: with a --teacher of the same "
-                         "encoder, one encoder pass serves both, and no encoder gradients are computed)")
+                         "encoder, one encoder pass serves both, and no encoder gradients are computed; give it again with --resume)")
     ap.add_argument("--max-min", type=float, default=0.0, help="stop after this many minutes (0 = no limit)")
     ap.add_argument("--end-at", default="", help="UTC HH:MM: the LR schedule runs by wall time from the run's first "
                     "start to this time, and training stops there (for a fixed time budget on a shared CPU)")
