@@ -64,7 +64,7 @@ def test_stroke_count_ratio_and_split_strokes():
 
 def test_stroke_count_word_by_word():
     a = TRUE[0]
-    exact = score_trajectory(TRUE, [a.copy() for a in TRUE])
+    exact = score_trajectory(TRUE, [s.copy() for s in TRUE])
     assert exact.same_count == 1.0 and exact.count_error == 0.0
     split = score_trajectory(TRUE, [a[:7], a[6:14], a[13:], TRUE[1], TRUE[2]])  # 5 strokes for 3
     assert split.same_count == 0.0 and split.count_error == 2.0
