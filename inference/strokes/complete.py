@@ -158,6 +158,13 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
     # renders, hard level: 17 of 342 loose pieces ran straight to the edge, none on the true trajectory). Only
     # along or across the crop: a diagonal one was a word's own stroke cut by a tight box (a generated line)
     pieces = [p for p in pieces if not straight_to_edge(p, mask.shape)]
+    # a tilted ruling or grid line (beyond the ruling remover's +-6 degrees: a word photographed turned) is cut
+    # by the word's strokes into straight pieces that need not reach the edge; its line runs on in ink across
+    # the crop, a stroke's does not (UNIPEN train writers, hard level: 2 of 150 words, "then" 10 -> 4 strokes,
+    # precision 0.45 -> 0.88; val words unchanged)
+    if pieces:
+        ink = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        pieces = [p for p in pieces if not along_ruling(p, ink, width)]
     xys = [s.xy.astype(np.float32) for s in model]
     style = model[0]
     if not pieces:
@@ -263,6 +270,34 @@ def straight_to_edge(piece: np.ndarray, shape: tuple[int, int], straight: float 
     if length <= 0 or float(np.hypot(dx, dy)) < straight * length:
         return False
     return math.degrees(math.atan2(min(dx, dy), max(dx, dy))) <= off_axis_deg
+
+
+RULING_OFF_AXIS = 25.0  # degrees: rulings and grid lines in an upright crop (turned up to 10, sheared, in perspective)
+RULING_INK = 0.9  # share of the line across the crop that lies on ink where a ruling runs
+
+
+def along_ruling(piece: np.ndarray, ink: np.ndarray, width: float) -> bool:
+    """True when ``piece`` (x, y points, mask px) is a bit of a ruling or grid line: straight (within half a
+    pen of its axis), within RULING_OFF_AXIS degrees of the crop's axes, and its line, drawn across the whole
+    crop, lies on ``ink`` (the word's ink mask, grown a pixel) for at least RULING_INK of its length. A
+    stroke's line leaves the ink beyond the stroke; a ruling's runs on through the word to both edges."""
+    p = piece.astype(np.float64)
+    if len(p) < 2 or path_length(p) < max(3.0, width):
+        return False
+    mid = p.mean(axis=0)
+    _, _, vt = np.linalg.svd(p - mid, full_matrices=False)
+    if float(np.abs((p - mid) @ vt[1]).max()) > max(1.5, 0.5 * width):
+        return False
+    along = math.degrees(math.atan2(abs(vt[0][1]), abs(vt[0][0])))
+    if min(along, 90.0 - along) > RULING_OFF_AXIS:
+        return False
+    h, w = ink.shape
+    reach = float(h + w)
+    line = mid + np.arange(-reach, reach, 1.0)[:, None] * vt[0]
+    line = line[(line[:, 0] >= 0) & (line[:, 0] < w) & (line[:, 1] >= 0) & (line[:, 1] < h)]
+    if len(line) < 8:
+        return False
+    return bool(ink[line[:, 1].astype(int), line[:, 0].astype(int)].mean() >= RULING_INK)
 
 
 def chain_pieces(pieces: list[np.ndarray], touch: float, min_len: float,

@@ -4,7 +4,14 @@ import cv2
 import numpy as np
 
 from inference.document.ink import Stroke
-from inference.strokes.complete import complete, dot_along_blob, dots_in, letters_in, plausibility
+from inference.strokes.complete import (
+    along_ruling,
+    complete,
+    dot_along_blob,
+    dots_in,
+    letters_in,
+    plausibility,
+)
 from inference.strokes.fidelity import fidelity_maps
 from inference.strokes.tracer import trace_mask
 
@@ -191,3 +198,42 @@ def test_a_ruling_remnant_running_to_the_crops_edge_is_left_out():
     assert not ((xs > 98) & (xs < 104)).any()  # nothing along the grid line
     # the skipped dash, which reaches no edge, is still added
     assert any(s.xy[:, 0].min() > 120 for s in done.strokes)
+
+
+def _tilted_grid_line(shape: tuple[int, int], deg: float) -> np.ndarray:
+    """A grid line 2 px thick rising left to right at ``deg`` degrees from the crop's bottom left corner."""
+    h, w = shape
+    m = np.zeros(shape, np.uint8)
+    y1 = (h - 1) - np.tan(np.deg2rad(deg)) * w
+    cv2.line(m, (0, h - 1), (w, round(y1)), 1, 2)
+    return m.astype(bool)
+
+
+def test_a_tilted_ruling_cut_into_pieces_by_the_words_strokes_is_left_out():
+    # a word photographed turned: a grid line 20 degrees off level (beyond the ruling remover's 6, and beyond the
+    # edge rule's 15) crosses the first bar and the stem, so one piece of it lies between them reaching no edge
+    mask, paths = _word()
+    model = [Stroke(np.vstack([paths[0], paths[1][1:]]), width=W), Stroke(paths[2], width=W)]
+    grid = _tilted_grid_line(mask.shape, 20.0)
+    traced = [Stroke(p, width=W) for p in trace_mask(mask | grid, W)]
+    done = complete(model, traced, mask | grid, W)
+    added = done.strokes[len(model):] if done.joined == 0 else done.strokes
+    gy, gx = np.nonzero(grid & ~cv2.dilate(mask.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool))
+    on_grid = np.zeros(mask.shape, bool)
+    on_grid[gy, gx] = True
+    for s in added:
+        xy = np.clip(np.round(s.xy).astype(int), 0, [mask.shape[1] - 1, mask.shape[0] - 1])
+        assert on_grid[xy[:, 1], xy[:, 0]].mean() < 0.5  # no stroke along the grid line
+    # the skipped dash, a straight piece whose line leaves the ink, is still added
+    assert any(s.xy[:, 0].min() > 120 and s.xy[:, 1].max() < 16 for s in done.strokes)
+
+
+def test_along_ruling_tells_a_ruling_from_a_straight_stroke():
+    mask, paths = _word()
+    grid = _tilted_grid_line(mask.shape, 20.0)
+    ink = cv2.dilate((mask | grid).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    t = np.tan(np.deg2rad(20.0))
+    on_line = np.float32([[70, 49 - 70 * t], [100, 49 - 100 * t]])
+    assert along_ruling(on_line, ink, W)
+    assert not along_ruling(paths[3], ink, W)  # the dash: its line leaves the ink
+    assert not along_ruling(paths[0], ink, W)  # the long bar, though straight and level
