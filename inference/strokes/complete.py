@@ -180,14 +180,6 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
             changed.update(j for j, (n, s) in enumerate(zip(before, xys)) if len(s) != n)
         else:
             loose.append(p)
-    # a short loose piece lying wholly on ink a model stroke passes through, taken as thick as the ink is there,
-    # is that ink's edge: thick or hollow marker ink (a blurred felt pen's mask has slits) traced as outlines
-    # beside the model's stroke (UNIPEN train writers, hard level: strokes per true stroke 1.66 -> 1.53, strokes
-    # off a word 1.98 -> 1.83, coverage -0.001; clean and phone unchanged)
-    if loose:
-        passed = ink_passed_through(model, mask, width)
-        loose = [p for p in loose if path_length(p) >= EDGE_LEN * width
-                 or passed[pixel_index(p, passed.shape)].mean() < EDGE_SHARE]
     # pieces chain over smaller gaps than they join a model stroke: a bridge of 1.5 pen widths merged the short
     # strokes of a Chinese character that read back wrong
     loose = chain_pieces(loose, 0.7 * touch, min_len=2.0 * width, beside=lambda c: away.farthest(c) <= width)
@@ -204,30 +196,6 @@ def complete(model: Sequence[Stroke], traced: Sequence[Stroke], mask: np.ndarray
         for p in sorted(after.get(j, []), key=lambda q: float(q[:, 0].min())):
             out.append(Stroke(p, color=style.color, width=style.width))
     return Completion(out, len(loose), joined, model, slivers)
-
-
-EDGE_LEN = 4.0  # pen widths: a loose piece shorter than this may be the edge of the ink a model stroke passes through
-EDGE_SHARE = 0.95  # ... when this share of its points lies on that ink
-
-
-def ink_passed_through(model: Sequence[Stroke], mask: np.ndarray, width: float) -> np.ndarray:
-    """The ink the model's strokes pass through, as thick as the ink is where they pass (bool mask): around
-    each point (every pixel along the strokes) a disc as wide as the thickest ink within a pen width of it,
-    at least the pen, plus a pixel. Where a blurred marker is many pens thick, or its mask hollow, that is
-    the whole band the stroke runs in, not a pen-wide line along one side of it."""
-    h, w = mask.shape
-    inside = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    k = 2 * int(np.ceil(max(1.0, width))) + 1
-    thickest = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    out = np.zeros((h, w), np.uint8)
-    shift = 2  # cv2 draws circles at quarter-pixel precision with 2 fractional bits
-    for s in resample(model, 1.0):
-        xy = s.xy.astype(np.float64)
-        radii = np.maximum(thickest[pixel_index(xy, mask.shape)], 0.5 * width) + 1.0
-        for (x, y), r in zip(xy, radii):
-            # pixel centres sit at +0.5 in stroke coordinates, at whole numbers in cv2's
-            cv2.circle(out, (round((x - 0.5) * 4), round((y - 0.5) * 4)), round(float(r) * 4), 1, -1, cv2.LINE_8, shift)
-    return out > 0
 
 
 def edge_blobs(mask: np.ndarray) -> np.ndarray:

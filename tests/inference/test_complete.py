@@ -237,24 +237,3 @@ def test_along_ruling_tells_a_ruling_from_a_straight_stroke():
     assert along_ruling(on_line, ink, W)
     assert not along_ruling(paths[3], ink, W)  # the dash: its line leaves the ink
     assert not along_ruling(paths[0], ink, W)  # the long bar, though straight and level
-
-
-def test_short_outlines_of_thick_marker_ink_beside_a_model_stroke_are_not_added():
-    # a felt pen's stroke 11 px thick, its pen read as 3 px (pin holes in the mask halve a width reading): the
-    # tracer leaves short pieces along the band's rims, beyond a pen's reach of the model's centre line
-    mask = np.zeros((60, 200), np.uint8)
-    cv2.line(mask, (20, 30), (120, 30), 1, 11)
-    dash = np.float32([[150, 30], [162, 30]])  # a short stroke of its own the model skipped
-    cv2.polylines(mask, [dash.astype(np.int32)], False, 1, int(W))
-    mask = mask.astype(bool)
-    model = [Stroke(np.float32([[20, 30], [120, 30]]), width=W)]
-    rims = [np.float32([[x, y], [x + 9, y]]) for x in (35, 55, 75, 95) for y in (25.5, 34.5)]
-    traced = [Stroke(p, width=W) for p in [*rims, dash]]
-    done = complete(model, traced, mask, W)
-    assert done.strokes[0].xy.tolist() == model[0].xy.tolist()
-    assert not [s for s in done.strokes[1:] if s.xy[:, 0].max() < 130]  # no rim added beside the band
-    assert any(s.xy[:, 0].min() >= 149 for s in done.strokes)  # the dash is still added
-    # a rim as long as four pens is not taken for an edge: it may be a stroke the model did not write
-    long_rim = np.float32([[35, 25.5], [50, 25.5]])
-    done = complete(model, [Stroke(long_rim, width=W)], mask, W)
-    assert len(done.strokes) == 2
