@@ -9,7 +9,7 @@ else as a stroke of its own right after the model stroke it lies nearest to. Loo
 other are chained into one stroke; a short one hugging a model stroke (the ink's ragged edge) and, where the
 model wrote the word, grain on the paper around it are left out: each would be a speck the user must delete. So
 is a neighbouring word's sliver cut by the crop's edge, which the model learnt to leave out, and a straight run
-to the crop's edge (a ruling or grid line left in the mask).
+to the crop's edge or along a line that runs on in ink across the crop (a ruling or grid line left in the mask).
 
 :func:`plausibility` scores what a user sees beyond render-back fidelity: a word written with about one
 stroke per letter and no specks is plausible; a cursive word in 40 fragments is not.
