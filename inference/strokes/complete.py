@@ -297,7 +297,7 @@ def along_ruling(piece: np.ndarray, ink: np.ndarray, width: float) -> bool:
     line = line[(line[:, 0] >= 0) & (line[:, 0] < w) & (line[:, 1] >= 0) & (line[:, 1] < h)]
     if len(line) < 8:
         return False
-    return bool(ink[line[:, 1].astype(int), line[:, 0].astype(int)].mean() >= RULING_INK)
+    return bool(ink[pixel_index(line, ink.shape)].mean() >= RULING_INK)
 
 
 def chain_pieces(pieces: list[np.ndarray], touch: float, min_len: float,
